@@ -1,0 +1,266 @@
+//! What Discreet knows about a user: one third-person sentence per attribute,
+//! with where it came from and what the verifier thought of it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Caps keep one hostile or buggy caller from filling the user's quota or
+/// blowing up a prompt payload; an attribute is one sentence, not a document.
+pub const MAX_TEXT_CHARS: usize = 500;
+pub const MAX_REASON_CHARS: usize = 2_000;
+pub const MAX_EVIDENCE_ITEMS: usize = 20;
+pub const MAX_EVIDENCE_CHARS: usize = 1_000;
+pub const MAX_ID_CHARS: usize = 128;
+pub const MAX_MESSAGE_IDS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Not seen by the verifier yet (for example typed in by the user).
+    #[default]
+    Unverified,
+    Accepted,
+    /// The verifier was unsure: the user should confirm before it is used.
+    Review,
+    Rejected,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    #[default]
+    None,
+    Health,
+    Religion,
+    Sexuality,
+    Ethnicity,
+    Politics,
+    Finance,
+    Location,
+    Other,
+}
+
+/// Where an attribute was learned: which conversation, which of its messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Source {
+    pub conversation_id: String,
+    #[serde(default)]
+    pub message_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Attribute {
+    pub id: String,
+    pub text: String,
+    /// The extractor's explanation of why this holds.
+    pub reason: Option<String>,
+    /// Quotes of the user's own words that support it.
+    pub evidence: Vec<String>,
+    pub source: Option<Source>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: f64,
+    pub updated_at: f64,
+    pub verdict: Verdict,
+    pub verifier_score: Option<f64>,
+    pub sensitivity: Sensitivity,
+    /// The user changed the text by hand: it is theirs now, not the extractor's.
+    pub user_edited: bool,
+}
+
+/// What a caller supplies to add an attribute; the store fills in the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAttribute {
+    pub text: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    #[serde(default)]
+    pub source: Option<Source>,
+    #[serde(default)]
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub verifier_score: Option<f64>,
+    #[serde(default)]
+    pub sensitivity: Sensitivity,
+}
+
+impl NewAttribute {
+    pub fn text(text: impl Into<String>) -> Self {
+        NewAttribute { text: text.into(), ..Default::default() }
+    }
+}
+
+/// Control characters and runs of white space carry no meaning in a sentence
+/// about a person but would defeat duplicate detection, so they collapse.
+pub fn clean_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The key duplicates are detected on: case, spacing and final punctuation do
+/// not make a different fact.
+pub fn normalize(text: &str) -> String {
+    let cleaned = clean_text(text).to_lowercase();
+    cleaned.trim_end_matches(['.', '!', '?', ';', ',']).trim_end().to_string()
+}
+
+fn check_len(what: &str, s: &str, max: usize) -> Result<()> {
+    let n = s.chars().count();
+    if n > max {
+        return Err(Error::invalid(format!("{what} is {n} characters; the limit is {max}")));
+    }
+    Ok(())
+}
+
+/// Validates and cleans the text of an attribute, returning the stored form.
+pub fn validate_text(text: &str) -> Result<String> {
+    let cleaned = clean_text(text);
+    if cleaned.is_empty() {
+        return Err(Error::invalid("attribute text is empty"));
+    }
+    check_len("attribute text", &cleaned, MAX_TEXT_CHARS)?;
+    Ok(cleaned)
+}
+
+fn validate_score(score: Option<f64>) -> Result<()> {
+    match score {
+        Some(s) if !(s.is_finite() && (0.0..=1.0).contains(&s)) => {
+            Err(Error::invalid(format!("verifierScore must be within 0..1, got {s}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn validate_id(what: &str, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid(format!("{what} is empty")));
+    }
+    check_len(what, id, MAX_ID_CHARS)
+}
+
+fn validate_source(source: &Option<Source>) -> Result<()> {
+    let Some(src) = source else { return Ok(()) };
+    validate_id("source.conversationId", &src.conversation_id)?;
+    if src.message_ids.len() > MAX_MESSAGE_IDS {
+        return Err(Error::invalid(format!("source.messageIds has more than {MAX_MESSAGE_IDS} entries")));
+    }
+    src.message_ids.iter().try_for_each(|m| validate_id("source.messageIds entry", m))
+}
+
+fn validate_support(reason: &Option<String>, evidence: &[String]) -> Result<()> {
+    if let Some(r) = reason {
+        check_len("reason", r, MAX_REASON_CHARS)?;
+    }
+    if evidence.len() > MAX_EVIDENCE_ITEMS {
+        return Err(Error::invalid(format!("evidence has more than {MAX_EVIDENCE_ITEMS} quotes")));
+    }
+    evidence.iter().try_for_each(|q| check_len("evidence quote", q, MAX_EVIDENCE_CHARS))
+}
+
+impl NewAttribute {
+    /// Checks every field and returns the attribute as it will be stored.
+    pub fn into_attribute(self, id: String, now_ms: f64) -> Result<Attribute> {
+        let text = validate_text(&self.text)?;
+        validate_support(&self.reason, &self.evidence)?;
+        validate_source(&self.source)?;
+        validate_score(self.verifier_score)?;
+        Ok(Attribute {
+            id,
+            text,
+            reason: self.reason,
+            evidence: self.evidence,
+            source: self.source,
+            created_at: now_ms,
+            updated_at: now_ms,
+            verdict: self.verdict,
+            verifier_score: self.verifier_score,
+            sensitivity: self.sensitivity,
+            user_edited: false,
+        })
+    }
+}
+
+impl Attribute {
+    /// Full validation of a stored-form attribute, as read from an import file.
+    pub fn validate(&self) -> Result<()> {
+        validate_id("id", &self.id)?;
+        if validate_text(&self.text)? != self.text {
+            return Err(Error::invalid(format!("attribute {:?}: text has stray white space or control characters", self.id)));
+        }
+        validate_support(&self.reason, &self.evidence)?;
+        validate_source(&self.source)?;
+        validate_score(self.verifier_score)?;
+        for (what, t) in [("createdAt", self.created_at), ("updatedAt", self.updated_at)] {
+            if !(t.is_finite() && t >= 0.0) {
+                return Err(Error::invalid(format!("attribute {:?}: {what} is not a valid time", self.id)));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn normalized(&self) -> String {
+        normalize(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_ignores_case_space_and_final_punctuation() {
+        assert_eq!(normalize("  The user  LIKES\tcats. "), "the user likes cats");
+        assert_eq!(normalize("The user likes cats"), normalize("the user likes cats!"));
+        assert_ne!(normalize("The user likes cats"), normalize("The user likes dogs"));
+    }
+
+    #[test]
+    fn clean_text_removes_control_characters() {
+        assert_eq!(clean_text("a\u{0}b\u{7}\n c"), "a b c");
+        assert_eq!(clean_text("\u{1b}[31m"), "[31m");
+    }
+
+    #[test]
+    fn empty_and_oversized_text_are_rejected() {
+        assert_eq!(validate_text(" \n\t ").unwrap_err().code(), "E_INVALID_INPUT");
+        let long = "x".repeat(MAX_TEXT_CHARS + 1);
+        assert_eq!(validate_text(&long).unwrap_err().code(), "E_INVALID_INPUT");
+        assert!(validate_text(&"x".repeat(MAX_TEXT_CHARS)).is_ok());
+    }
+
+    #[test]
+    fn scores_outside_unit_interval_are_rejected() {
+        for bad in [f64::NAN, -0.1, 1.5, f64::INFINITY] {
+            let mut n = NewAttribute::text("The user cooks.");
+            n.verifier_score = Some(bad);
+            assert!(n.into_attribute("a".into(), 0.0).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn verdict_and_sensitivity_serialize_lowercase() {
+        let a = NewAttribute::text("The user cooks.").into_attribute("a1".into(), 5.0).unwrap();
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["verdict"], "unverified");
+        assert_eq!(v["sensitivity"], "none");
+        assert_eq!(v["createdAt"], 5.0);
+        assert_eq!(v["userEdited"], false);
+    }
+}

@@ -1,0 +1,21 @@
+//! Discreet: on-device LLM personalization. The core is pure Rust and
+//! target-independent; the browser binding lives in `web` alone.
+
+pub mod attribute;
+pub mod disclosure;
+pub mod env;
+pub mod error;
+pub mod exchange;
+pub mod profile;
+pub mod store;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use attribute::{Attribute, NewAttribute, Sensitivity, Source, Verdict};
+pub use disclosure::Disclosure;
+pub use env::{Env, SystemEnv};
+pub use error::{Error, Result};
+pub use exchange::{ImportMode, ImportReport};
+pub use profile::{Added, Profile};
+pub use store::{MemoryStore, Store};

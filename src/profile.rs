@@ -1,0 +1,147 @@
+//! A user's profile: the operations the SDK offers over any `Store`, with the
+//! rules (validation, dedupe, atomic import) in one place for every backend.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::attribute::{normalize, validate_text, Attribute, NewAttribute};
+use crate::disclosure::{prompt_hash, Disclosure};
+use crate::env::Env;
+use crate::error::{Error, Result};
+use crate::exchange::{self, ImportMode, ImportReport};
+use crate::store::Store;
+
+pub struct Profile<S, E> {
+    store: S,
+    env: E,
+}
+
+/// Result of `add`: the stored attribute, and whether it is new or an
+/// existing duplicate that was returned instead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Added {
+    pub attribute: Attribute,
+    pub added: bool,
+}
+
+impl<S: Store, E: Env> Profile<S, E> {
+    pub fn new(store: S, env: E) -> Self {
+        Profile { store, env }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub async fn add(&self, new: NewAttribute) -> Result<Added> {
+        let attribute = new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?;
+        let norm = attribute.normalized();
+        if let Some(existing) = self.store.find_normalized(&norm).await? {
+            return Ok(Added { attribute: existing, added: false });
+        }
+        match self.store.put(&attribute).await {
+            Ok(()) => Ok(Added { attribute, added: true }),
+            // Another tab stored the same text between our check and our write.
+            Err(Error::Duplicate(_)) => match self.store.find_normalized(&norm).await? {
+                Some(existing) => Ok(Added { attribute: existing, added: false }),
+                None => Err(Error::Storage("duplicate reported but not found".into())),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Attribute> {
+        self.store.get(id).await?.ok_or_else(|| Error::NotFound(id.into()))
+    }
+
+    /// Oldest first, so a list shown to the user is stable as attributes are added.
+    pub async fn list(&self) -> Result<Vec<Attribute>> {
+        let mut all = self.store.list().await?;
+        all.sort_by(|a, b| a.created_at.total_cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    pub async fn update_text(&self, id: &str, text: &str) -> Result<Attribute> {
+        let text = validate_text(text)?;
+        let mut attribute = self.get(id).await?;
+        let norm = normalize(&text);
+        if let Some(other) = self.store.find_normalized(&norm).await? {
+            if other.id != id {
+                return Err(Error::Duplicate(format!("{:?} is already stored as {}", text, other.id)));
+            }
+        }
+        attribute.text = text;
+        attribute.user_edited = true;
+        attribute.updated_at = self.env.now_ms();
+        self.store.put(&attribute).await?;
+        Ok(attribute)
+    }
+
+    pub async fn remove(&self, id: &str) -> Result<bool> {
+        self.store.delete(id).await
+    }
+
+    pub async fn clear(&self) -> Result<()> {
+        self.store.clear().await
+    }
+
+    pub async fn export_json(&self) -> Result<String> {
+        exchange::to_json(self.list().await?, self.env.now_ms())
+    }
+
+    /// Validates the whole file, plans every write, then writes in one
+    /// transaction: a bad file or a failed write leaves the store as it was.
+    pub async fn import_json(&self, json: &str, mode: ImportMode) -> Result<ImportReport> {
+        let incoming = exchange::parse(json)?;
+        let mut report = ImportReport::default();
+        if mode == ImportMode::Replace {
+            report.added = incoming.len() as u32;
+            self.store.write_all(true, &incoming).await?;
+            return Ok(report);
+        }
+        let existing = self.store.list().await?;
+        let by_id: HashMap<&str, &Attribute> = existing.iter().map(|a| (a.id.as_str(), a)).collect();
+        let mut owner_of_norm: HashMap<String, String> =
+            existing.iter().map(|a| (a.normalized(), a.id.clone())).collect();
+        let mut writes = Vec::with_capacity(incoming.len());
+        for a in incoming {
+            let norm = a.normalized();
+            if owner_of_norm.get(&norm).is_some_and(|owner| *owner != a.id) {
+                report.skipped += 1;
+                continue;
+            }
+            if let Some(old) = by_id.get(a.id.as_str()) {
+                owner_of_norm.remove(&old.normalized());
+                report.replaced += 1;
+            } else {
+                report.added += 1;
+            }
+            owner_of_norm.insert(norm, a.id.clone());
+            writes.push(a);
+        }
+        self.store.write_all(false, &writes).await?;
+        Ok(report)
+    }
+
+    /// Logs what is about to leave the device for `prompt`.
+    pub async fn record_disclosure(&self, prompt: &str, sent: &[Attribute]) -> Result<Disclosure> {
+        let disclosure = Disclosure {
+            id: self.env.fresh_id("disc"),
+            at: self.env.now_ms(),
+            prompt_hash: prompt_hash(prompt),
+            attribute_ids: sent.iter().map(|a| a.id.clone()).collect(),
+            attribute_texts: sent.iter().map(|a| a.text.clone()).collect(),
+        };
+        self.store.add_disclosure(&disclosure).await?;
+        Ok(disclosure)
+    }
+
+    /// Oldest first.
+    pub async fn disclosures(&self) -> Result<Vec<Disclosure>> {
+        let mut all = self.store.disclosures().await?;
+        all.sort_by(|a, b| a.at.total_cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+        Ok(all)
+    }
+}

@@ -1,0 +1,69 @@
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use super::Store;
+use crate::attribute::Attribute;
+use crate::disclosure::Disclosure;
+use crate::error::Result;
+
+/// In-process store for native use (CLI, evaluation, tests). Ordered by id so
+/// listings are deterministic, like IndexedDB's key order.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    attributes: RefCell<BTreeMap<String, Attribute>>,
+    disclosures: RefCell<Vec<Disclosure>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Store for MemoryStore {
+    async fn get(&self, id: &str) -> Result<Option<Attribute>> {
+        Ok(self.attributes.borrow().get(id).cloned())
+    }
+
+    async fn list(&self) -> Result<Vec<Attribute>> {
+        Ok(self.attributes.borrow().values().cloned().collect())
+    }
+
+    async fn find_normalized(&self, norm: &str) -> Result<Option<Attribute>> {
+        Ok(self.attributes.borrow().values().find(|a| a.normalized() == norm).cloned())
+    }
+
+    async fn put(&self, attribute: &Attribute) -> Result<()> {
+        self.attributes.borrow_mut().insert(attribute.id.clone(), attribute.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool> {
+        Ok(self.attributes.borrow_mut().remove(id).is_some())
+    }
+
+    async fn clear(&self) -> Result<()> {
+        self.attributes.borrow_mut().clear();
+        Ok(())
+    }
+
+    async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
+        let mut map = self.attributes.borrow_mut();
+        if clear_first {
+            map.clear();
+        }
+        for a in attributes {
+            map.insert(a.id.clone(), a.clone());
+        }
+        Ok(())
+    }
+
+    async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()> {
+        self.disclosures.borrow_mut().push(disclosure.clone());
+        Ok(())
+    }
+
+    async fn disclosures(&self) -> Result<Vec<Disclosure>> {
+        Ok(self.disclosures.borrow().clone())
+    }
+}

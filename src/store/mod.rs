@@ -1,0 +1,31 @@
+//! Persistence of attributes and disclosures. Backends only move records;
+//! validation, dedupe and import rules live in `profile` so every backend
+//! behaves the same.
+
+mod memory;
+#[cfg(target_arch = "wasm32")]
+pub mod indexeddb;
+
+pub use memory::MemoryStore;
+
+use crate::attribute::Attribute;
+use crate::disclosure::Disclosure;
+use crate::error::Result;
+
+/// Async because IndexedDB is; the futures are not `Send` (the browser is single-threaded).
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    async fn get(&self, id: &str) -> Result<Option<Attribute>>;
+    async fn list(&self) -> Result<Vec<Attribute>>;
+    /// The attribute whose normalized text is `norm`, if any.
+    async fn find_normalized(&self, norm: &str) -> Result<Option<Attribute>>;
+    /// Insert or replace by id.
+    async fn put(&self, attribute: &Attribute) -> Result<()>;
+    /// Whether something was deleted.
+    async fn delete(&self, id: &str) -> Result<bool>;
+    async fn clear(&self) -> Result<()>;
+    /// All-or-nothing: either every record is written (after clearing, if asked) or none.
+    async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()>;
+    async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()>;
+    async fn disclosures(&self) -> Result<Vec<Disclosure>>;
+}
