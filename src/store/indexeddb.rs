@@ -1,0 +1,254 @@
+//! IndexedDB backend (browser only), on `indexed_db_futures`. One database per
+//! user, named `discreet/<user>`, so profiles never mix.
+//!
+//! Schema history (each step is a migration that runs in order):
+//! - v1: `attributes` (key `id`) with a unique `norm` index for dedupe.
+//! - v2: `disclosures` (key `id`), the log of what left the device.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use futures_channel::oneshot;
+use futures_util::future::{select, Either};
+use indexed_db_futures::database::Database;
+use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::internals::SystemRepr;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::Store;
+use crate::attribute::Attribute;
+use crate::disclosure::Disclosure;
+use crate::error::{Error, Result};
+
+pub const SCHEMA_VERSION: u32 = 2;
+const ATTRIBUTES: &str = "attributes";
+const NORM_INDEX: &str = "norm";
+const DISCLOSURES: &str = "disclosures";
+const MAX_USER_CHARS: usize = 128;
+
+/// The record as stored: the normalized text sits beside the attribute so the
+/// unique index can enforce dedupe even between two tabs.
+#[derive(Serialize, Deserialize)]
+struct Row {
+    id: String,
+    norm: String,
+    attribute: Attribute,
+}
+
+impl Row {
+    fn new(a: &Attribute) -> Self {
+        Row { id: a.id.clone(), norm: a.normalized(), attribute: a.clone() }
+    }
+}
+
+pub fn database_name(user: &str) -> Result<String> {
+    if user.trim().is_empty() {
+        return Err(Error::invalid("user is empty"));
+    }
+    if user.chars().count() > MAX_USER_CHARS {
+        return Err(Error::invalid(format!("user is longer than {MAX_USER_CHARS} characters")));
+    }
+    Ok(format!("discreet/{user}"))
+}
+
+fn dom_name(e: &DomException) -> String {
+    let js: JsValue = e.clone().into();
+    js.unchecked_into::<web_sys::DomException>().name()
+}
+
+fn map_err(e: IdbError) -> Error {
+    match e {
+        IdbError::DomException(d @ DomException::ConstraintError(_)) => Error::Duplicate(d.message()),
+        IdbError::DomException(DomException::InvalidStateError(_)) => Error::Closed,
+        IdbError::DomException(d) if dom_name(&d) == "QuotaExceededError" => Error::Quota(d.message()),
+        IdbError::DomException(d) => Error::Storage(format!("{}: {}", dom_name(&d), d.message())),
+        other => Error::Storage(other.to_string()),
+    }
+}
+
+fn map_open_err(e: OpenDbError) -> Error {
+    match e {
+        OpenDbError::Base(e) => map_err(e),
+        OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
+            Error::Storage("IndexedDB is not available in this environment".into())
+        }
+        other => Error::Storage(other.to_string()),
+    }
+}
+
+fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Result<()> {
+    if old_version < 1 {
+        let store = db.create_object_store(ATTRIBUTES).with_key_path("id".into()).build()?;
+        store.create_index(NORM_INDEX, "norm".into()).with_unique(true).build()?;
+    }
+    if old_version < 2 {
+        db.create_object_store(DISCLOSURES).with_key_path("id".into()).build()?;
+    }
+    Ok(())
+}
+
+pub struct IndexedDbStore {
+    db: Database,
+    /// Set when the connection was closed, by us or because another tab
+    /// needs to upgrade the schema.
+    closed: Rc<Cell<bool>>,
+    _on_version_change: Closure<dyn FnMut()>,
+}
+
+impl IndexedDbStore {
+    /// Opens (creating or migrating) the user's database. If another open
+    /// connection blocks the upgrade, fails with `Error::Blocked` instead of
+    /// waiting for it forever.
+    pub async fn open(user: &str) -> Result<Self> {
+        let name = database_name(user)?;
+        let (blocked_tx, blocked_rx) = oneshot::channel::<()>();
+        let blocked_tx = RefCell::new(Some(blocked_tx));
+        let request = Database::open(name.as_str())
+            .with_version(SCHEMA_VERSION)
+            .with_on_blocked(move |_| {
+                if let Some(tx) = blocked_tx.borrow_mut().take() {
+                    let _ = tx.send(());
+                }
+                Ok(())
+            })
+            .with_on_upgrade_needed(|event, db| migrate(event.old_version() as u32, &db))
+            .build()
+            .map_err(map_open_err)?;
+
+        // The open request cannot be cancelled. If we give up on it, it still
+        // succeeds once the other tab lets go, and that connection must then be
+        // closed or it would block every later upgrade.
+        let abandoned = Rc::new(Cell::new(false));
+        let (result_tx, result_rx) = oneshot::channel();
+        let abandoned_in_task = abandoned.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = request.await;
+            if abandoned_in_task.get() {
+                if let Ok(db) = result {
+                    db.close();
+                }
+            } else {
+                let _ = result_tx.send(result);
+            }
+        });
+
+        let opened = match select(result_rx, blocked_rx).await {
+            Either::Left((result, _)) => result,
+            Either::Right((Ok(()), _)) => {
+                abandoned.set(true);
+                return Err(Error::Blocked(format!(
+                    "{name} is open in another tab at an older schema version; close that tab and retry"
+                )));
+            }
+            Either::Right((Err(_), result_rx)) => result_rx.await,
+        };
+        let db = opened
+            .map_err(|_| Error::Storage("the open request was dropped".into()))?
+            .map_err(map_open_err)?;
+        Ok(Self::watch_version_changes(db))
+    }
+
+    /// A newer schema in another tab must not be blocked by this connection:
+    /// close it and fail later calls with `E_CLOSED`.
+    fn watch_version_changes(db: Database) -> Self {
+        let closed = Rc::new(Cell::new(false));
+        let sys: web_sys::IdbDatabase = db.as_sys().clone().unchecked_into();
+        let flag = closed.clone();
+        let raw = sys.clone();
+        let on_version_change = Closure::<dyn FnMut()>::new(move || {
+            flag.set(true);
+            raw.close();
+        });
+        sys.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
+        IndexedDbStore { db, closed, _on_version_change: on_version_change }
+    }
+
+    pub fn close(&self) {
+        self.closed.set(true);
+        self.db.as_sys().close();
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.get() { Err(Error::Closed) } else { Ok(()) }
+    }
+}
+
+impl Store for IndexedDbStore {
+    async fn get(&self, id: &str) -> Result<Option<Attribute>> {
+        self.check_open()?;
+        let tx = self.db.transaction(ATTRIBUTES).build().map_err(map_err)?;
+        let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
+        let row: Option<Row> = store.get(id).serde().map_err(map_err)?.await.map_err(map_err)?;
+        Ok(row.map(|r| r.attribute))
+    }
+
+    async fn list(&self) -> Result<Vec<Attribute>> {
+        self.check_open()?;
+        let tx = self.db.transaction(ATTRIBUTES).build().map_err(map_err)?;
+        let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
+        let rows = store.get_all::<Row>().serde().map_err(map_err)?.await.map_err(map_err)?;
+        rows.map(|r| r.map(|r| r.attribute).map_err(map_err)).collect()
+    }
+
+    async fn find_normalized(&self, norm: &str) -> Result<Option<Attribute>> {
+        self.check_open()?;
+        let tx = self.db.transaction(ATTRIBUTES).build().map_err(map_err)?;
+        let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
+        let index = store.index(NORM_INDEX).map_err(map_err)?;
+        let row: Option<Row> = index.get(norm).serde().map_err(map_err)?.await.map_err(map_err)?;
+        Ok(row.map(|r| r.attribute))
+    }
+
+    async fn put(&self, attribute: &Attribute) -> Result<()> {
+        self.write_all(false, std::slice::from_ref(attribute)).await
+    }
+
+    async fn delete(&self, id: &str) -> Result<bool> {
+        self.check_open()?;
+        let tx = self.db.transaction(ATTRIBUTES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
+        let existed = store.count().with_query(id).await.map_err(map_err)? > 0;
+        store.delete(id).await.map_err(map_err)?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(existed)
+    }
+
+    async fn clear(&self) -> Result<()> {
+        self.write_all(true, &[]).await
+    }
+
+    async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
+        self.check_open()?;
+        let tx = self.db.transaction(ATTRIBUTES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
+        if clear_first {
+            store.clear().map_err(map_err)?.await.map_err(map_err)?;
+        }
+        for a in attributes {
+            store.put(Row::new(a)).serde().map_err(map_err)?.await.map_err(map_err)?;
+        }
+        // Dropping an uncommitted transaction aborts it, so an error above
+        // rolls back every write made so far.
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()> {
+        self.check_open()?;
+        let tx = self.db.transaction(DISCLOSURES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let store = tx.object_store(DISCLOSURES).map_err(map_err)?;
+        store.put(disclosure).serde().map_err(map_err)?.await.map_err(map_err)?;
+        tx.commit().await.map_err(map_err)
+    }
+
+    async fn disclosures(&self) -> Result<Vec<Disclosure>> {
+        self.check_open()?;
+        let tx = self.db.transaction(DISCLOSURES).build().map_err(map_err)?;
+        let store = tx.object_store(DISCLOSURES).map_err(map_err)?;
+        let rows = store.get_all::<Disclosure>().serde().map_err(map_err)?.await.map_err(map_err)?;
+        rows.map(|r| r.map_err(map_err)).collect()
+    }
+}

@@ -1,0 +1,59 @@
+//! Conversion of JS arguments. Nothing from JS is trusted to have the declared
+//! type: every mismatch becomes `E_INVALID_INPUT`, never a panic or a trap.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{Error, Result};
+
+/// Reads a JS string, refusing it before copying when it is longer than
+/// `max_chars` UTF-16 units, so a huge string cannot exhaust wasm memory.
+pub fn string(what: &str, value: &JsValue, max_chars: u32) -> Result<String> {
+    let Some(s) = value.dyn_ref::<js_sys::JsString>() else {
+        return Err(Error::invalid(format!("{what} must be a string")));
+    };
+    if s.length() > max_chars {
+        return Err(Error::invalid(format!("{what} is {} characters long; the limit is {max_chars}", s.length())));
+    }
+    Ok(String::from(s))
+}
+
+/// Goes through `serde_json::Value` because serde-wasm-bindgen reads only the
+/// fields a struct names, which would let a misspelt option pass silently;
+/// serde_json enforces `deny_unknown_fields`.
+pub fn record<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T> {
+    if !value.is_object() || js_sys::Array::is_array(&value) {
+        return Err(Error::invalid(format!("{what} must be an object")));
+    }
+    let mut tree: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(format!("{what}: {e}")))?;
+    drop_nulls(&mut tree);
+    serde_json::from_value(tree).map_err(|e| Error::invalid(format!("{what}: {e}")))
+}
+
+/// JS callers write `undefined` or `null` for "not given"; both arrive as
+/// null, and every optional field of ours means the same by absence.
+fn drop_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
+pub fn optional_record<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    record(what, value)
+}
+
+pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::Storage(format!("cannot convert result for JS: {e}")))
+}

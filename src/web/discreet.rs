@@ -1,0 +1,145 @@
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::args;
+use super::errors::to_js;
+use super::host::BrowserEnv;
+use super::types::*;
+use crate::attribute::{NewAttribute, MAX_ID_CHARS, MAX_TEXT_CHARS};
+use crate::error::{Error, Result};
+use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
+use crate::profile::Profile;
+use crate::store::indexeddb::IndexedDbStore;
+
+type BrowserProfile = Profile<IndexedDbStore, BrowserEnv>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenOptions {
+    user: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ImportOptions {
+    #[serde(default)]
+    mode: ImportMode,
+}
+
+/// A user's on-device profile. Every method is async and rejects with a
+/// `DiscreetError` carrying a stable `code`.
+#[wasm_bindgen]
+pub struct Discreet {
+    user: String,
+    profile: RefCell<Option<Rc<BrowserProfile>>>,
+}
+
+/// Runs `work` and settles a promise with its serialized result or its coded error.
+fn settle<T, F>(work: F) -> js_sys::Promise
+where
+    T: Serialize,
+    F: Future<Output = Result<T>> + 'static,
+{
+    future_to_promise(async move {
+        let value = work.await.map_err(|e| to_js(&e))?;
+        args::to_js(&value).map_err(|e| to_js(&e))
+    })
+}
+
+fn typed<T: JsCast>(p: js_sys::Promise) -> T {
+    p.unchecked_into()
+}
+
+#[wasm_bindgen]
+impl Discreet {
+    /// Opens (creating or migrating) the database of `options.user`.
+    pub async fn open(options: OpenOptionsArg) -> std::result::Result<Discreet, JsValue> {
+        let options: OpenOptions = args::record("options", options.into()).map_err(|e| to_js(&e))?;
+        let store = IndexedDbStore::open(&options.user).await.map_err(|e| to_js(&e))?;
+        Ok(Discreet { user: options.user, profile: RefCell::new(Some(Rc::new(Profile::new(store, BrowserEnv)))) })
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn user(&self) -> String {
+        self.user.clone()
+    }
+
+    fn profile(&self) -> Result<Rc<BrowserProfile>> {
+        self.profile.borrow().clone().ok_or(Error::Closed)
+    }
+
+    /// Stores an attribute unless an equal one is stored already.
+    pub fn add(&self, attribute: NewAttributeArg) -> PromiseAdded {
+        let input = args::record::<NewAttribute>("attribute", attribute.into());
+        let profile = self.profile();
+        typed(settle(async move { profile?.add(input?).await }))
+    }
+
+    pub fn get(&self, id: Str) -> PromiseAttribute {
+        let id = args::string("id", &id.into(), MAX_ID_CHARS as u32);
+        let profile = self.profile();
+        typed(settle(async move { profile?.get(&id?).await }))
+    }
+
+    /// All attributes, oldest first.
+    pub fn list(&self) -> PromiseAttributes {
+        let profile = self.profile();
+        typed(settle(async move { profile?.list().await }))
+    }
+
+    /// Replaces the text of an attribute; it is then marked `userEdited`.
+    pub fn update(&self, id: Str, text: Str) -> PromiseAttribute {
+        let id = args::string("id", &id.into(), MAX_ID_CHARS as u32);
+        // Room for white space that cleaning removes; the core enforces the real cap.
+        let text = args::string("text", &text.into(), 4 * MAX_TEXT_CHARS as u32);
+        let profile = self.profile();
+        typed(settle(async move { profile?.update_text(&id?, &text?).await }))
+    }
+
+    /// Resolves to whether an attribute was deleted.
+    pub fn remove(&self, id: Str) -> PromiseBool {
+        let id = args::string("id", &id.into(), MAX_ID_CHARS as u32);
+        let profile = self.profile();
+        typed(settle(async move { profile?.remove(&id?).await }))
+    }
+
+    pub fn clear(&self) -> PromiseVoid {
+        let profile = self.profile();
+        typed(settle(async move { profile?.clear().await }))
+    }
+
+    /// The whole profile as JSON, in plain text: only call it when the user asks.
+    #[wasm_bindgen(js_name = exportJson)]
+    pub fn export_json(&self) -> PromiseString {
+        let profile = self.profile();
+        typed(settle(async move { profile?.export_json().await }))
+    }
+
+    /// Imports an export file. The file is validated whole first: a bad file changes nothing.
+    #[wasm_bindgen(js_name = importJson)]
+    pub fn import_json(&self, json: Str, options: ImportOptionsArg) -> PromiseImportReport {
+        let json = args::string("json", &json.into(), MAX_IMPORT_BYTES as u32);
+        let options = args::optional_record::<ImportOptions>("options", options.into());
+        let profile = self.profile();
+        typed(settle(async move { profile?.import_json(&json?, options?.mode).await }))
+    }
+
+    /// What left the device, oldest first.
+    pub fn disclosures(&self) -> PromiseDisclosures {
+        let profile = self.profile();
+        typed(settle(async move { profile?.disclosures().await }))
+    }
+
+    /// Closes the database; later calls reject with `E_CLOSED`.
+    pub fn close(&self) {
+        if let Some(profile) = self.profile.borrow_mut().take() {
+            profile.store().close();
+        }
+    }
+}

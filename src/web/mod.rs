@@ -1,0 +1,28 @@
+//! The browser binding: the only place that knows about wasm-bindgen and JS.
+//! Everything here converts arguments, calls the core and converts results.
+
+mod args;
+mod discreet;
+mod errors;
+mod host;
+mod types;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use discreet::Discreet;
+
+static PANICS: AtomicU32 = AtomicU32::new(0);
+
+/// How many panics reached the hook in this instance. Bad input must be
+/// answered with a coded error, so tests assert this stays 0.
+pub fn panic_count() -> u32 {
+    PANICS.load(Ordering::SeqCst)
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        PANICS.fetch_add(1, Ordering::SeqCst);
+        console_error_panic_hook::hook(info);
+    }));
+}

@@ -1,0 +1,94 @@
+/** Stable error codes: every rejection from Discreet is a `DiscreetError` carrying one. */
+export type ErrorCode =
+  | "E_INVALID_INPUT"
+  | "E_NOT_FOUND"
+  | "E_DUPLICATE"
+  | "E_STORAGE"
+  | "E_QUOTA"
+  | "E_BLOCKED"
+  | "E_CLOSED"
+  | "E_MODEL";
+
+export interface DiscreetError extends Error {
+  name: "DiscreetError";
+  code: ErrorCode;
+}
+
+export type Verdict = "unverified" | "accepted" | "review" | "rejected";
+
+export type Sensitivity =
+  | "none"
+  | "health"
+  | "religion"
+  | "sexuality"
+  | "ethnicity"
+  | "politics"
+  | "finance"
+  | "location"
+  | "other";
+
+export interface OpenOptions {
+  /** Each user gets a database of their own; profiles never mix. */
+  user: string;
+}
+
+export interface Source {
+  conversationId: string;
+  messageIds?: string[];
+}
+
+export interface NewAttribute {
+  /** One third-person sentence about the user, at most 500 characters. */
+  text: string;
+  reason?: string | null;
+  /** Quotes of the user's own words. */
+  evidence?: string[];
+  source?: Source | null;
+  verdict?: Verdict;
+  /** Probability from the verifier, within 0..1. */
+  verifierScore?: number | null;
+  sensitivity?: Sensitivity;
+}
+
+export interface Attribute {
+  id: string;
+  text: string;
+  reason: string | null;
+  evidence: string[];
+  source: Source | null;
+  /** Milliseconds since the Unix epoch. */
+  createdAt: number;
+  updatedAt: number;
+  verdict: Verdict;
+  verifierScore: number | null;
+  sensitivity: Sensitivity;
+  userEdited: boolean;
+}
+
+export interface Added {
+  attribute: Attribute;
+  /** false when an equal attribute (ignoring case, spacing, final punctuation) was already stored. */
+  added: boolean;
+}
+
+export type ImportMode = "merge" | "replace";
+
+export interface ImportOptions {
+  /** "merge" (default) keeps stored attributes; "replace" leaves exactly the file's. */
+  mode?: ImportMode;
+}
+
+export interface ImportReport {
+  added: number;
+  replaced: number;
+  skipped: number;
+}
+
+export interface Disclosure {
+  id: string;
+  at: number;
+  /** SHA-256 (hex) of the prompt the attributes were sent with. */
+  promptHash: string;
+  attributeIds: string[];
+  attributeTexts: string[];
+}

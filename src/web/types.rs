@@ -1,0 +1,37 @@
+//! TypeScript declarations of the records that cross the boundary. They mirror
+//! the serde shapes in the core; `tests/typescript_drift.rs` fails if a field
+//! is added to or removed from one side only.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_RECORDS: &str = include_str!("records.d.ts");
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type Str;
+    #[wasm_bindgen(typescript_type = "OpenOptions")]
+    pub type OpenOptionsArg;
+    #[wasm_bindgen(typescript_type = "NewAttribute")]
+    pub type NewAttributeArg;
+    #[wasm_bindgen(typescript_type = "ImportOptions | undefined")]
+    pub type ImportOptionsArg;
+
+    #[wasm_bindgen(typescript_type = "Promise<Added>")]
+    pub type PromiseAdded;
+    #[wasm_bindgen(typescript_type = "Promise<Attribute>")]
+    pub type PromiseAttribute;
+    #[wasm_bindgen(typescript_type = "Promise<Attribute[]>")]
+    pub type PromiseAttributes;
+    #[wasm_bindgen(typescript_type = "Promise<boolean>")]
+    pub type PromiseBool;
+    #[wasm_bindgen(typescript_type = "Promise<void>")]
+    pub type PromiseVoid;
+    #[wasm_bindgen(typescript_type = "Promise<string>")]
+    pub type PromiseString;
+    #[wasm_bindgen(typescript_type = "Promise<ImportReport>")]
+    pub type PromiseImportReport;
+    #[wasm_bindgen(typescript_type = "Promise<Disclosure[]>")]
+    pub type PromiseDisclosures;
+}
