@@ -118,13 +118,13 @@ async fn every_store_operation_round_trips() {
     ok::<()>(d.clear()).await;
     assert!(texts(&d).await.is_empty());
 
-    let report: ImportReport = ok(d.import_json(s(&export).unchecked_into(), JsValue::UNDEFINED.unchecked_into())).await;
+    let report: ImportReport = ok(d.import_json(s(&export).unchecked_into(), None)).await;
     assert_eq!((report.added, report.replaced, report.skipped), (2, 0, 0));
     assert_eq!(texts(&d).await, ["The user is a retired nurse.", "The user cycles to work."]);
 
     let replaced: ImportReport = ok(d.import_json(
         s(&export.replace("The user cycles to work.", "The user runs to work.")).unchecked_into(),
-        js(json!({ "mode": "replace" })).unchecked_into(),
+        Some(js(json!({ "mode": "replace" })).unchecked_into()),
     )).await;
     assert_eq!(replaced.added, 2);
     assert_eq!(texts(&d).await, ["The user is a retired nurse.", "The user runs to work."]);
@@ -194,7 +194,7 @@ async fn malformed_import_leaves_the_store_unchanged() {
     ];
     for bad in &bad_files {
         for mode in ["merge", "replace"] {
-            let code = code_of(d.import_json(s(bad).unchecked_into(), js(json!({ "mode": mode })).unchecked_into())).await;
+            let code = code_of(d.import_json(s(bad).unchecked_into(), Some(js(json!({ "mode": mode })).unchecked_into()))).await;
             assert_eq!(code, "E_INVALID_INPUT", "{mode}: {bad:.80}");
         }
     }
@@ -246,7 +246,7 @@ async fn migration_from_v1_keeps_attributes_and_adds_the_disclosure_log() {
 #[wasm_bindgen_test]
 async fn bad_input_gets_coded_errors_and_never_reaches_the_panic_hook() {
     // The test harness installs its own hook; put the SDK's back so the count below is its own.
-    discreet::web::start();
+    discreet::web::install_panic_hook();
     for options in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(3), js(json!({})), js(json!({ "user": "" })),
                     js(json!({ "user": 7 })), js(json!({ "user": "x".repeat(500) })), js(json!({ "user": "a", "extra": 1 }))] {
         assert_eq!(open_err(options).await, "E_INVALID_INPUT");
@@ -275,9 +275,9 @@ async fn bad_input_gets_coded_errors_and_never_reaches_the_panic_hook() {
     let odd: serde_json::Value = ok(d.add(js_sys::JSON::parse(r#"{"text":"The user \ud800 likes\u0000 tea."}"#).unwrap().unchecked_into())).await;
     assert_eq!(odd["added"], true);
     let huge = js_sys::JsString::from("z").repeat(40 * 1024 * 1024);
-    assert_eq!(code_of(d.import_json(huge.unchecked_into(), JsValue::UNDEFINED.unchecked_into())).await, "E_INVALID_INPUT");
-    assert_eq!(code_of(d.import_json(JsValue::from(1).unchecked_into(), JsValue::UNDEFINED.unchecked_into())).await, "E_INVALID_INPUT");
-    assert_eq!(code_of(d.import_json(s("{}").unchecked_into(), js(json!({ "mode": "wipe" })).unchecked_into())).await, "E_INVALID_INPUT");
+    assert_eq!(code_of(d.import_json(huge.unchecked_into(), None)).await, "E_INVALID_INPUT");
+    assert_eq!(code_of(d.import_json(JsValue::from(1).unchecked_into(), None)).await, "E_INVALID_INPUT");
+    assert_eq!(code_of(d.import_json(s("{}").unchecked_into(), Some(js(json!({ "mode": "wipe" })).unchecked_into()))).await, "E_INVALID_INPUT");
     assert_eq!(texts(&d).await.len(), 2, "nothing bad was stored");
     d.close();
     assert_eq!(panic_count(), 0);

@@ -123,9 +123,9 @@ impl Discreet {
 
     /// Imports an export file. The file is validated whole first: a bad file changes nothing.
     #[wasm_bindgen(js_name = importJson)]
-    pub fn import_json(&self, json: Str, options: ImportOptionsArg) -> PromiseImportReport {
+    pub fn import_json(&self, json: Str, options: Option<ImportOptionsArg>) -> PromiseImportReport {
         let json = args::string("json", &json.into(), MAX_IMPORT_BYTES as u32);
-        let options = args::optional_record::<ImportOptions>("options", options.into());
+        let options = args::optional_record::<ImportOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let profile = self.profile();
         typed(settle(async move { profile?.import_json(&json?, options?.mode).await }))
     }

@@ -20,7 +20,13 @@ pub fn panic_count() -> u32 {
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
-pub fn start() {
+fn start() {
+    install_panic_hook();
+}
+
+/// Counts panics, then reports them on the console. Runs at module start;
+/// public so tests can put it back after a harness replaced it.
+pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         PANICS.fetch_add(1, Ordering::SeqCst);
         console_error_panic_hook::hook(info);

@@ -15,7 +15,7 @@ extern "C" {
     pub type OpenOptionsArg;
     #[wasm_bindgen(typescript_type = "NewAttribute")]
     pub type NewAttributeArg;
-    #[wasm_bindgen(typescript_type = "ImportOptions | undefined")]
+    #[wasm_bindgen(typescript_type = "ImportOptions")]
     pub type ImportOptionsArg;
 
     #[wasm_bindgen(typescript_type = "Promise<Added>")]

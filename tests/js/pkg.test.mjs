@@ -1,0 +1,118 @@
+// The built npm package (pkg/) as a user gets it: its declarations, its
+// behaviour in Node, and the wasm-opt'd module in real Chromium.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { startServer } from "../../tools/serve.mjs";
+import { launch } from "../../tools/chromium.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const dts = readFileSync(join(root, "pkg/discreet.d.ts"), "utf8");
+
+test("package.json names the package and its ESM entry and types", () => {
+  const pkg = JSON.parse(readFileSync(join(root, "pkg/package.json"), "utf8"));
+  assert.equal(pkg.name, "discreet");
+  assert.equal(pkg.type, "module");
+  assert.equal(pkg.types, "discreet.d.ts");
+  for (const f of pkg.files) readFileSync(join(root, "pkg", f));
+});
+
+test("discreet.d.ts declares the Discreet class and its API", () => {
+  assert.match(dts, /export class Discreet \{/);
+  for (const sig of [
+    "static open(options: OpenOptions): Promise<Discreet>;",
+    "add(attribute: NewAttribute): Promise<Added>;",
+    "list(): Promise<Attribute[]>;",
+    "update(id: string, text: string): Promise<Attribute>;",
+    "remove(id: string): Promise<boolean>;",
+    "clear(): Promise<void>;",
+    "exportJson(): Promise<string>;",
+    "importJson(json: string, options?: ImportOptions | null): Promise<ImportReport>;",
+    "close(): void;",
+  ]) {
+    assert.ok(dts.includes(sig), `missing: ${sig}`);
+  }
+});
+
+test("no `any` in the public declarations", () => {
+  // InitOutput describes raw wasm exports that wasm-bindgen generates for its own glue.
+  const publicPart = dts.split("export type InitInput")[0];
+  assert.doesNotMatch(publicPart, /\bany\b/);
+});
+
+test("a strict TypeScript consumer compiles against the declarations", () => {
+  // esnext: wasm-bindgen declares `[Symbol.dispose]` on exported classes.
+  try {
+    execFileSync(join(root, "node_modules/.bin/tsc"),
+      ["--strict", "--noEmit", "--target", "es2022", "--module", "es2022", "--moduleResolution", "bundler", "--lib", "esnext,dom",
+       join(root, "tests/ts/consumer.ts")], { stdio: "pipe" });
+  } catch (e) {
+    assert.fail(`tsc rejected the consumer:\n${e.stdout}${e.stderr}`);
+  }
+});
+
+test("in Node (no IndexedDB) open rejects with coded errors, never a crash", async () => {
+  const { initSync, Discreet } = await import("../../pkg/discreet.js");
+  initSync({ module: readFileSync(join(root, "pkg/discreet_bg.wasm")) });
+  await assert.rejects(Discreet.open({}), (e) => e instanceof Error && e.code === "E_INVALID_INPUT");
+  await assert.rejects(Discreet.open(null), (e) => e.code === "E_INVALID_INPUT" && e.name === "DiscreetError");
+  await assert.rejects(Discreet.open({ user: "u" }), (e) => e.code === "E_STORAGE" && /IndexedDB/.test(e.message));
+});
+
+test("the shipped package works in Chromium and data survives a page reload", async () => {
+  const { server, url } = await startServer({ port: 0, quiet: true });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${url}bench.html?n=0&rounds=0`);
+    await page.waitForFunction(() => window.benchResult || window.benchError);
+    const first = await page.evaluate(async () => {
+      const { Discreet } = await import("/pkg/discreet.js");
+      const d = await Discreet.open({ user: "reload-test" });
+      const { added } = await d.add({ text: "The user grows tomatoes.", evidence: ["my tomato plants"] });
+      let code = null;
+      try { await d.add({ text: "" }); } catch (e) { code = e instanceof Error ? e.code : "not an Error"; }
+      d.close();
+      return { added, code };
+    });
+    assert.deepEqual(first, { added: true, code: "E_INVALID_INPUT" });
+    await page.reload();
+    await page.waitForFunction(() => window.benchResult || window.benchError);
+    const after = await page.evaluate(async () => {
+      const { Discreet } = await import("/pkg/discreet.js");
+      const d = await Discreet.open({ user: "reload-test" });
+      const texts = (await d.list()).map((a) => a.text);
+      d.close();
+      return texts;
+    });
+    assert.deepEqual(after, ["The user grows tomatoes."]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test("the demo page opens a profile and adds an attribute through its form", async () => {
+  const { server, url } = await startServer({ port: 0, quiet: true });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector("#status:has-text('open')");
+    await page.fill("#text", "The user volunteers at a food bank.");
+    await page.click("#add-form button[type=submit]");
+    await page.waitForSelector("#list li:has-text('food bank')");
+    await page.fill("#text", "   ");
+    await page.evaluate(() => document.getElementById("add-form").requestSubmit());
+    await page.waitForSelector("#error:has-text('E_INVALID_INPUT')");
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});

@@ -1,0 +1,31 @@
+// Compiled with `tsc --strict --noEmit` by the test suite: proves the shipped
+// declarations describe the API precisely enough for a strict consumer.
+import init, { Discreet } from "../../pkg/discreet.js";
+import type { Added, Attribute, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute } from "../../pkg/discreet.js";
+
+export async function useEveryMethod(): Promise<void> {
+  await init();
+  const d: Discreet = await Discreet.open({ user: "alice" });
+  const input: NewAttribute = { text: "The user is a nurse.", reason: null, evidence: ["I work nights"], verdict: "accepted", verifierScore: 0.9 };
+  const added: Added = await d.add(input);
+  const a: Attribute = added.attribute;
+  const fetched: Attribute = await d.get(a.id);
+  const all: Attribute[] = await d.list();
+  const edited: Attribute = await d.update(fetched.id, "The user is a retired nurse.");
+  const removed: boolean = await d.remove(edited.id);
+  await d.clear();
+  const json: string = await d.exportJson();
+  const merged: ImportReport = await d.importJson(json);
+  const replaced: ImportReport = await d.importJson(json, { mode: "replace" });
+  const log: Disclosure[] = await d.disclosures();
+  const user: string = d.user;
+  d.close();
+  void [all, removed, merged, replaced, log, user];
+}
+
+export function codeOf(e: unknown): ErrorCode | null {
+  return e instanceof Error && "code" in e ? (e as DiscreetError).code : null;
+}
+
+// @ts-expect-error: unknown verdicts are rejected at compile time too.
+export const bad: NewAttribute = { text: "x", verdict: "maybe" };

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the npm package `discreet` into pkg/: release wasm (simd128, from
+# .cargo/config.toml), wasm-bindgen ESM glue + .d.ts, wasm-opt, package.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --lib --target wasm32-unknown-unknown
+raw=target/wasm32-unknown-unknown/release/discreet.wasm
+rm -rf pkg
+wasm-bindgen --target web --out-dir pkg --out-name discreet "$raw"
+
+# npm's binaryen (a pinned dev dependency): Debian's wasm-opt 108 emits a
+# module whose externref table Chromium refuses to load.
+wasm_opt=node_modules/.bin/wasm-opt
+if [ -x "$wasm_opt" ]; then
+  # Features the Rust wasm32 target emits by default; wasm-opt must not strip them.
+  "$wasm_opt" -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+    pkg/discreet_bg.wasm -o pkg/discreet_bg.opt.wasm
+  mv pkg/discreet_bg.opt.wasm pkg/discreet_bg.wasm
+else
+  echo "warning: $wasm_opt missing (run npm ci); pkg/ is not size-optimized" >&2
+fi
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+cat > pkg/package.json <<JSON
+{
+  "name": "discreet",
+  "version": "$version",
+  "description": "On-device LLM personalization: verify, store, select and disclose user attributes in the browser",
+  "license": "Apache-2.0",
+  "type": "module",
+  "main": "discreet.js",
+  "module": "discreet.js",
+  "types": "discreet.d.ts",
+  "exports": {
+    ".": { "types": "./discreet.d.ts", "default": "./discreet.js" },
+    "./discreet_bg.wasm": "./discreet_bg.wasm"
+  },
+  "files": ["discreet.js", "discreet.d.ts", "discreet_bg.wasm", "discreet_bg.wasm.d.ts"],
+  "sideEffects": false
+}
+JSON
+cp README.md pkg/README.md
+
+raw_bytes=$(stat -c %s pkg/discreet_bg.wasm)
+gz_bytes=$(gzip -9 -c pkg/discreet_bg.wasm | wc -c)
+echo "pkg/discreet_bg.wasm: $raw_bytes bytes, $gz_bytes gzipped"
