@@ -26,6 +26,10 @@ pub enum Verdict {
     Rejected,
 }
 
+impl Verdict {
+    pub const ALL: [Verdict; 4] = [Verdict::Unverified, Verdict::Accepted, Verdict::Review, Verdict::Rejected];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Sensitivity {
@@ -39,6 +43,20 @@ pub enum Sensitivity {
     Finance,
     Location,
     Other,
+}
+
+impl Sensitivity {
+    pub const ALL: [Sensitivity; 9] = [
+        Sensitivity::None,
+        Sensitivity::Health,
+        Sensitivity::Religion,
+        Sensitivity::Sexuality,
+        Sensitivity::Ethnicity,
+        Sensitivity::Politics,
+        Sensitivity::Finance,
+        Sensitivity::Location,
+        Sensitivity::Other,
+    ];
 }
 
 /// Where an attribute was learned: which conversation, which of its messages.

@@ -24,6 +24,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// One error of each kind, so the set of codes can be listed and checked.
+    pub fn examples() -> Vec<Error> {
+        vec![
+            Error::InvalidInput(String::new()),
+            Error::NotFound(String::new()),
+            Error::Duplicate(String::new()),
+            Error::Storage(String::new()),
+            Error::Quota(String::new()),
+            Error::Blocked(String::new()),
+            Error::Closed,
+            Error::Model(String::new()),
+        ]
+    }
+
     /// Stable, documented code. Never rename one: apps branch on them.
     pub fn code(&self) -> &'static str {
         match self {

@@ -1,0 +1,37 @@
+# Discreet: `make demo` serves the demo, `make test` runs every test.
+.PHONY: demo test test-native test-browser test-pkg bench pkg setup setup-browser clean
+
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+export WASM_BINDGEN_TEST_TIMEOUT ?= 180
+PORT ?= 8080
+
+setup:
+	tools/setup.sh
+
+setup-browser:
+	tools/setup.sh --browser
+
+pkg: setup
+	tools/build-pkg.sh
+
+demo: pkg
+	PORT=$(PORT) node tools/serve.mjs
+
+test: setup-browser test-native test-browser test-pkg
+
+test-native:
+	cargo test --profile ci
+
+# The wasm build in headless Chromium against real IndexedDB.
+test-browser:
+	cargo test --profile ci --target wasm32-unknown-unknown --test browser
+
+# The built npm package: declarations, Node, and the optimized module in Chromium.
+test-pkg: pkg
+	node --test tests/js/
+
+bench: setup-browser pkg
+	node tools/bench.mjs
+
+clean:
+	rm -rf target pkg node_modules

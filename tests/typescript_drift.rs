@@ -1,0 +1,73 @@
+//! The hand-written TypeScript declarations (src/web/records.d.ts) must name
+//! exactly the fields and values that the Rust records serialize to.
+
+use std::collections::BTreeSet;
+
+use discreet::exchange::ImportReport;
+use discreet::{Added, Attribute, Disclosure, Error, ImportMode, NewAttribute, Sensitivity, Source, Verdict};
+use serde::Serialize;
+
+const DTS: &str = include_str!("../src/web/records.d.ts");
+
+/// Field names of `export interface NAME { ... }`.
+fn ts_fields(name: &str) -> BTreeSet<String> {
+    let start = DTS.find(&format!("export interface {name} ")).unwrap_or_else(|| panic!("no interface {name}"));
+    let body = &DTS[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("/**") && !l.starts_with('*'))
+        .map(|l| l.split([':', '?']).next().unwrap().trim().to_string())
+        .collect()
+}
+
+/// String literals of `export type NAME = "a" | "b";`.
+fn ts_union(name: &str) -> BTreeSet<String> {
+    let start = DTS.find(&format!("export type {name} =")).unwrap_or_else(|| panic!("no type {name}"));
+    let body = &DTS[start..];
+    body[..body.find(';').unwrap()].split('"').skip(1).step_by(2).map(String::from).collect()
+}
+
+fn json_fields<T: Serialize>(value: &T) -> BTreeSet<String> {
+    serde_json::to_value(value).unwrap().as_object().unwrap().keys().cloned().collect()
+}
+
+fn json_strings<T: Serialize>(values: impl IntoIterator<Item = T>) -> BTreeSet<String> {
+    values.into_iter().map(|v| serde_json::to_value(v).unwrap().as_str().unwrap().to_string()).collect()
+}
+
+fn full_attribute() -> Attribute {
+    NewAttribute {
+        text: "The user is a nurse.".into(),
+        reason: Some("r".into()),
+        evidence: vec!["q".into()],
+        source: Some(Source { conversation_id: "c".into(), message_ids: vec!["m".into()] }),
+        verdict: Verdict::Accepted,
+        verifier_score: Some(0.5),
+        sensitivity: Sensitivity::Health,
+    }
+    .into_attribute("a".into(), 1.0)
+    .unwrap()
+}
+
+#[test]
+fn records_match() {
+    let a = full_attribute();
+    assert_eq!(ts_fields("Attribute"), json_fields(&a));
+    assert_eq!(ts_fields("Source"), json_fields(a.source.as_ref().unwrap()));
+    assert_eq!(ts_fields("Added"), json_fields(&Added { attribute: a.clone(), added: true }));
+    assert_eq!(ts_fields("ImportReport"), json_fields(&ImportReport::default()));
+    let d = Disclosure { id: "d".into(), at: 0.0, prompt_hash: String::new(), attribute_ids: vec![], attribute_texts: vec![] };
+    assert_eq!(ts_fields("Disclosure"), json_fields(&d));
+    let new = NewAttribute { reason: Some("r".into()), source: a.source.clone(), verifier_score: Some(0.1), ..NewAttribute::text("t") };
+    assert_eq!(ts_fields("NewAttribute"), json_fields(&new));
+}
+
+#[test]
+fn string_unions_match() {
+    assert_eq!(ts_union("Verdict"), json_strings(Verdict::ALL));
+    assert_eq!(ts_union("Sensitivity"), json_strings(Sensitivity::ALL));
+    assert_eq!(ts_union("ImportMode"), json_strings([ImportMode::Merge, ImportMode::Replace]));
+    let codes: BTreeSet<String> = Error::examples().iter().map(|e| e.code().to_string()).collect();
+    assert_eq!(ts_union("ErrorCode"), codes);
+}
