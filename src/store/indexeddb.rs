@@ -11,10 +11,10 @@ use std::rc::Rc;
 use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use indexed_db_futures::database::Database;
-use indexed_db_futures::error::{DomException, Error as IdbError, OpenDbError};
+use indexed_db_futures::error::{Error as IdbError, OpenDbError};
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -55,18 +55,36 @@ pub fn database_name(user: &str) -> Result<String> {
     Ok(format!("discreet/{user}"))
 }
 
-fn dom_name(e: &DomException) -> String {
-    let js: JsValue = e.clone().into();
-    js.unchecked_into::<web_sys::DomException>().name()
+fn map_dom(e: &web_sys::DomException) -> Error {
+    match e.name().as_str() {
+        "ConstraintError" => Error::Duplicate(e.message()),
+        "InvalidStateError" => Error::Closed,
+        "QuotaExceededError" => Error::Quota(if e.message().is_empty() {
+            "the browser refused the write: this site's storage is full; delete attributes or free space".into()
+        } else {
+            e.message()
+        }),
+        name => Error::Storage(format!("{name}: {}", e.message())),
+    }
 }
 
 fn map_err(e: IdbError) -> Error {
     match e {
-        IdbError::DomException(d @ DomException::ConstraintError(_)) => Error::Duplicate(d.message()),
-        IdbError::DomException(DomException::InvalidStateError(_)) => Error::Closed,
-        IdbError::DomException(d) if dom_name(&d) == "QuotaExceededError" => Error::Quota(d.message()),
-        IdbError::DomException(d) => Error::Storage(format!("{}: {}", dom_name(&d), d.message())),
+        IdbError::DomException(d) => {
+            let js: JsValue = d.into();
+            map_dom(js.unchecked_ref())
+        }
         other => Error::Storage(other.to_string()),
+    }
+}
+
+/// Commits, reporting why the browser aborted the transaction (a full quota
+/// surfaces only there) rather than the wrapper's generic "aborted".
+async fn commit(tx: Transaction<'_>) -> Result<()> {
+    let raw: web_sys::IdbTransaction = tx.as_sys().clone().unchecked_into();
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(raw.error().map(|dom| map_dom(&dom)).unwrap_or_else(|| map_err(e))),
     }
 }
 
@@ -213,7 +231,7 @@ impl Store for IndexedDbStore {
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let existed = store.count().with_query(id).await.map_err(map_err)? > 0;
         store.delete(id).await.map_err(map_err)?;
-        tx.commit().await.map_err(map_err)?;
+        commit(tx).await?;
         Ok(existed)
     }
 
@@ -233,7 +251,7 @@ impl Store for IndexedDbStore {
         }
         // Dropping an uncommitted transaction aborts it, so an error above
         // rolls back every write made so far.
-        tx.commit().await.map_err(map_err)
+        commit(tx).await
     }
 
     async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()> {
@@ -241,7 +259,7 @@ impl Store for IndexedDbStore {
         let tx = self.db.transaction(DISCLOSURES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
         let store = tx.object_store(DISCLOSURES).map_err(map_err)?;
         store.put(disclosure).serde().map_err(map_err)?.await.map_err(map_err)?;
-        tx.commit().await.map_err(map_err)
+        commit(tx).await
     }
 
     async fn disclosures(&self) -> Result<Vec<Disclosure>> {

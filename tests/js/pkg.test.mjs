@@ -98,6 +98,51 @@ test("the shipped package works in Chromium and data survives a page reload", as
   }
 });
 
+test("a full storage quota gives E_QUOTA, keeps every earlier record and stores no partial import", async () => {
+  const { server, url } = await startServer({ port: 0, quiet: true });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${url}bench.html?n=0&rounds=0`);
+    await page.waitForFunction(() => window.benchResult || window.benchError);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(url).origin, quotaSize: 1024 * 1024 });
+    const r = await page.evaluate(async () => {
+      const { Discreet } = await import("/pkg/discreet.js");
+      // Random text: Chromium compresses IndexedDB values, so repeated characters would never fill it.
+      const noise = (k) => Array.from({ length: k }, () => Math.random().toString(36).slice(2, 12)).join(" ").slice(0, k);
+      const big = (i) => ({ text: `The user has fact number ${i}.`, reason: noise(1900), evidence: Array.from({ length: 15 }, () => noise(990)) });
+      const d = await Discreet.open({ user: "quota" });
+      let stored = 0;
+      let addError = null;
+      for (; stored < 10_000; stored++) {
+        try { await d.add(big(stored)); } catch (e) { addError = e.code; break; }
+      }
+      const listedAfterAdd = (await d.list()).length;
+      await d.remove((await d.list())[0].id);
+      const before = await d.exportJson();
+      const file = JSON.parse(before);
+      file.attributes = Array.from({ length: 200 }, (_, i) => ({ ...file.attributes[0], id: `attr_imp${i}`, text: `The user imported fact ${i}.`, reason: noise(1900) }));
+      let importError = null;
+      try { await d.importJson(JSON.stringify(file)); } catch (e) { importError = e.code; }
+      const unchanged = JSON.parse(await d.exportJson()).attributes.length === JSON.parse(before).attributes.length;
+      await d.clear();
+      const { added } = await d.add(big(-1));
+      d.close();
+      return { stored, addError, listedAfterAdd, importError, unchanged, addedAfterClear: added };
+    });
+    assert.ok(r.stored > 10, `only ${r.stored} stored before the quota`);
+    assert.equal(r.addError, "E_QUOTA");
+    assert.equal(r.listedAfterAdd, r.stored, "the failed add left no partial record");
+    assert.equal(r.importError, "E_QUOTA");
+    assert.ok(r.unchanged, "the failed import changed the store");
+    assert.equal(r.addedAfterClear, true);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
 test("the demo page opens a profile and adds an attribute through its form", async () => {
   const { server, url } = await startServer({ port: 0, quiet: true });
   const browser = await launch();
