@@ -20,6 +20,7 @@ demo: pkg
 test: setup-browser test-native test-browser test-pkg
 
 test-native:
+	cargo fmt --check
 	cargo test --profile ci
 
 # The wasm build in headless Chromium against real IndexedDB.

@@ -220,7 +220,10 @@ impl Attribute {
     pub fn validate(&self) -> Result<()> {
         validate_id("id", &self.id)?;
         if validate_text(&self.text)? != self.text {
-            return Err(Error::invalid(format!("attribute {:?}: text has stray white space or control characters", self.id)));
+            return Err(Error::invalid(format!(
+                "attribute {:?}: text has stray white space or control characters",
+                self.id
+            )));
         }
         validate_support(&self.reason, &self.evidence)?;
         validate_source(&self.source)?;

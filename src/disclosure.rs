@@ -27,9 +27,6 @@ pub fn prompt_hash(prompt: &str) -> String {
 mod tests {
     #[test]
     fn prompt_hash_is_sha256_hex() {
-        assert_eq!(
-            super::prompt_hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(super::prompt_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -58,14 +58,18 @@ pub fn parse(json: &str) -> Result<Vec<Attribute>> {
     }
     // Check the header first so a foreign JSON file gets a clear message
     // instead of a complaint about its first unexpected field.
-    let header: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| Error::invalid(format!("import file is not valid JSON: {e}")))?;
+    let header: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| Error::invalid(format!("import file is not valid JSON: {e}")))?;
     if header.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(Error::invalid(format!("not a Discreet export: \"format\" must be {FORMAT:?}")));
     }
     match header.get("version").and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(FORMAT_VERSION) => {}
-        Some(v) => return Err(Error::invalid(format!("export format version {v} is not supported (this build reads {FORMAT_VERSION})"))),
+        Some(v) => {
+            return Err(Error::invalid(format!(
+                "export format version {v} is not supported (this build reads {FORMAT_VERSION})"
+            )))
+        }
         None => return Err(Error::invalid("export file has no numeric \"version\"")),
     }
     let file: ExportFile = serde_json::from_value(header)
@@ -108,10 +112,17 @@ mod tests {
 
     #[test]
     fn rejects_foreign_and_malformed_files() {
-        for bad in ["", "   ", "{", "[]", "null", r#"{"format":"other","version":1,"attributes":[]}"#,
-                    r#"{"format":"discreet.attributes","version":2,"exportedAt":0,"attributes":[]}"#,
-                    r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":[{"id":"x"}]}"#,
-                    r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":{}}"#] {
+        for bad in [
+            "",
+            "   ",
+            "{",
+            "[]",
+            "null",
+            r#"{"format":"other","version":1,"attributes":[]}"#,
+            r#"{"format":"discreet.attributes","version":2,"exportedAt":0,"attributes":[]}"#,
+            r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":[{"id":"x"}]}"#,
+            r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":{}}"#,
+        ] {
             let err = parse(bad).unwrap_err();
             assert_eq!(err.code(), "E_INVALID_INPUT", "{bad}");
         }

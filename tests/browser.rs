@@ -78,21 +78,26 @@ fn s(v: &str) -> JsValue {
 #[wasm_bindgen_test]
 async fn every_store_operation_round_trips() {
     let d = open(&unique_name("roundtrip")).await;
-    let added: serde_json::Value = ok(d.add(js(json!({
-        "text": "The user is a night-shift nurse.",
-        "reason": "Mentions twelve-hour night shifts at the hospital.",
-        "evidence": ["I just got off my night shift"],
-        "source": { "conversationId": "c1", "messageIds": ["m3"] },
-        "verdict": "accepted",
-        "verifierScore": 0.91,
-        "sensitivity": "none"
-    })).unchecked_into())).await;
+    let added: serde_json::Value = ok(d.add(
+        js(json!({
+            "text": "The user is a night-shift nurse.",
+            "reason": "Mentions twelve-hour night shifts at the hospital.",
+            "evidence": ["I just got off my night shift"],
+            "source": { "conversationId": "c1", "messageIds": ["m3"] },
+            "verdict": "accepted",
+            "verifierScore": 0.91,
+            "sensitivity": "none"
+        }))
+        .unchecked_into(),
+    ))
+    .await;
     assert_eq!(added["added"], true);
     let nurse: Attribute = serde_json::from_value(added["attribute"].clone()).unwrap();
     assert_eq!(nurse.verifier_score, Some(0.91));
     assert_eq!(nurse.source.as_ref().unwrap().message_ids, vec!["m3"]);
 
-    let dup: serde_json::Value = ok(d.add(js(json!({ "text": "  the user is a NIGHT-SHIFT nurse " })).unchecked_into())).await;
+    let dup: serde_json::Value =
+        ok(d.add(js(json!({ "text": "  the user is a NIGHT-SHIFT nurse " })).unchecked_into())).await;
     assert_eq!(dup["added"], false);
     assert_eq!(dup["attribute"]["id"], nurse.id.as_str());
 
@@ -101,7 +106,8 @@ async fn every_store_operation_round_trips() {
     assert_eq!(got, nurse);
     assert_eq!(texts(&d).await, ["The user is a night-shift nurse.", "The user cycles to work."]);
 
-    let edited: Attribute = ok(d.update(s(&nurse.id).unchecked_into(), s("The user is a retired nurse.").unchecked_into())).await;
+    let edited: Attribute =
+        ok(d.update(s(&nurse.id).unchecked_into(), s("The user is a retired nurse.").unchecked_into())).await;
     assert!(edited.user_edited);
     let stored: Attribute = ok(d.get(s(&nurse.id).unchecked_into())).await;
     assert_eq!(stored.text, "The user is a retired nurse.");
@@ -125,7 +131,8 @@ async fn every_store_operation_round_trips() {
     let replaced: ImportReport = ok(d.import_json(
         s(&export.replace("The user cycles to work.", "The user runs to work.")).unchecked_into(),
         Some(js(json!({ "mode": "replace" })).unchecked_into()),
-    )).await;
+    ))
+    .await;
     assert_eq!(replaced.added, 2);
     assert_eq!(texts(&d).await, ["The user is a retired nurse.", "The user runs to work."]);
 
@@ -194,7 +201,9 @@ async fn malformed_import_leaves_the_store_unchanged() {
     ];
     for bad in &bad_files {
         for mode in ["merge", "replace"] {
-            let code = code_of(d.import_json(s(bad).unchecked_into(), Some(js(json!({ "mode": mode })).unchecked_into()))).await;
+            let code =
+                code_of(d.import_json(s(bad).unchecked_into(), Some(js(json!({ "mode": mode })).unchecked_into())))
+                    .await;
             assert_eq!(code, "E_INVALID_INPUT", "{mode}: {bad:.80}");
         }
     }
@@ -247,17 +256,34 @@ async fn migration_from_v1_keeps_attributes_and_adds_the_disclosure_log() {
 async fn bad_input_gets_coded_errors_and_never_reaches_the_panic_hook() {
     // The test harness installs its own hook; put the SDK's back so the count below is its own.
     discreet::web::install_panic_hook();
-    for options in [JsValue::UNDEFINED, JsValue::NULL, JsValue::from(3), js(json!({})), js(json!({ "user": "" })),
-                    js(json!({ "user": 7 })), js(json!({ "user": "x".repeat(500) })), js(json!({ "user": "a", "extra": 1 }))] {
+    for options in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from(3),
+        js(json!({})),
+        js(json!({ "user": "" })),
+        js(json!({ "user": 7 })),
+        js(json!({ "user": "x".repeat(500) })),
+        js(json!({ "user": "a", "extra": 1 })),
+    ] {
         assert_eq!(open_err(options).await, "E_INVALID_INPUT");
     }
     let d = open(&unique_name("badinput")).await;
     let bad_attributes = [
-        JsValue::UNDEFINED, JsValue::NULL, s("The user is tall."), JsValue::from(1),
-        js(json!({})), js(json!({ "text": "" })), js(json!({ "text": "  \n\t " })), js(json!({ "text": 12 })),
-        js(json!({ "text": "x".repeat(1_000_000) })), js(json!({ "text": "ok", "verdict": "maybe" })),
-        js(json!({ "text": "ok", "verifierScore": 2 })), js(json!({ "text": "ok", "evidence": "not a list" })),
-        js(json!({ "text": "ok", "unknownField": true })), js(json!({ "text": "ok", "source": { "conversationId": "" } })),
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        s("The user is tall."),
+        JsValue::from(1),
+        js(json!({})),
+        js(json!({ "text": "" })),
+        js(json!({ "text": "  \n\t " })),
+        js(json!({ "text": 12 })),
+        js(json!({ "text": "x".repeat(1_000_000) })),
+        js(json!({ "text": "ok", "verdict": "maybe" })),
+        js(json!({ "text": "ok", "verifierScore": 2 })),
+        js(json!({ "text": "ok", "evidence": "not a list" })),
+        js(json!({ "text": "ok", "unknownField": true })),
+        js(json!({ "text": "ok", "source": { "conversationId": "" } })),
     ];
     for bad in bad_attributes {
         assert_eq!(code_of(d.add(bad.unchecked_into())).await, "E_INVALID_INPUT");
@@ -272,12 +298,17 @@ async fn bad_input_gets_coded_errors_and_never_reaches_the_panic_hook() {
         assert_eq!(code_of(d.update(s(&a.id).unchecked_into(), bad_text.unchecked_into())).await, "E_INVALID_INPUT");
     }
     // Lone surrogates and control characters are cleaned, not fatal.
-    let odd: serde_json::Value = ok(d.add(js_sys::JSON::parse(r#"{"text":"The user \ud800 likes\u0000 tea."}"#).unwrap().unchecked_into())).await;
+    let odd: serde_json::Value =
+        ok(d.add(js_sys::JSON::parse(r#"{"text":"The user \ud800 likes\u0000 tea."}"#).unwrap().unchecked_into()))
+            .await;
     assert_eq!(odd["added"], true);
     let huge = js_sys::JsString::from("z").repeat(40 * 1024 * 1024);
     assert_eq!(code_of(d.import_json(huge.unchecked_into(), None)).await, "E_INVALID_INPUT");
     assert_eq!(code_of(d.import_json(JsValue::from(1).unchecked_into(), None)).await, "E_INVALID_INPUT");
-    assert_eq!(code_of(d.import_json(s("{}").unchecked_into(), Some(js(json!({ "mode": "wipe" })).unchecked_into()))).await, "E_INVALID_INPUT");
+    assert_eq!(
+        code_of(d.import_json(s("{}").unchecked_into(), Some(js(json!({ "mode": "wipe" })).unchecked_into()))).await,
+        "E_INVALID_INPUT"
+    );
     assert_eq!(texts(&d).await.len(), 2, "nothing bad was stored");
     d.close();
     assert_eq!(panic_count(), 0);

@@ -57,9 +57,20 @@ fn records_match() {
     assert_eq!(ts_fields("Source"), json_fields(a.source.as_ref().unwrap()));
     assert_eq!(ts_fields("Added"), json_fields(&Added { attribute: a.clone(), added: true }));
     assert_eq!(ts_fields("ImportReport"), json_fields(&ImportReport::default()));
-    let d = Disclosure { id: "d".into(), at: 0.0, prompt_hash: String::new(), attribute_ids: vec![], attribute_texts: vec![] };
+    let d = Disclosure {
+        id: "d".into(),
+        at: 0.0,
+        prompt_hash: String::new(),
+        attribute_ids: vec![],
+        attribute_texts: vec![],
+    };
     assert_eq!(ts_fields("Disclosure"), json_fields(&d));
-    let new = NewAttribute { reason: Some("r".into()), source: a.source.clone(), verifier_score: Some(0.1), ..NewAttribute::text("t") };
+    let new = NewAttribute {
+        reason: Some("r".into()),
+        source: a.source.clone(),
+        verifier_score: Some(0.1),
+        ..NewAttribute::text("t")
+    };
     assert_eq!(ts_fields("NewAttribute"), json_fields(&new));
 }
 

@@ -164,9 +164,7 @@ impl IndexedDbStore {
             }
             Either::Right((Err(_), result_rx)) => result_rx.await,
         };
-        let db = opened
-            .map_err(|_| Error::Storage("the open request was dropped".into()))?
-            .map_err(map_open_err)?;
+        let db = opened.map_err(|_| Error::Storage("the open request was dropped".into()))?.map_err(map_open_err)?;
         Ok(Self::watch_version_changes(db))
     }
 
@@ -191,7 +189,11 @@ impl IndexedDbStore {
     }
 
     fn check_open(&self) -> Result<()> {
-        if self.closed.get() { Err(Error::Closed) } else { Ok(()) }
+        if self.closed.get() {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
     }
 }
 

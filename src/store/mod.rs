@@ -2,9 +2,9 @@
 //! validation, dedupe and import rules live in `profile` so every backend
 //! behaves the same.
 
-mod memory;
 #[cfg(target_arch = "wasm32")]
 pub mod indexeddb;
+mod memory;
 
 pub use memory::MemoryStore;
 

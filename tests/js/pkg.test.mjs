@@ -10,6 +10,24 @@ import { startServer } from "../../tools/serve.mjs";
 import { launch } from "../../tools/chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+// Serves www/ + pkg/, opens `path` in a fresh headless Chromium and runs `body(page, url)`.
+async function inChromium(path, body) {
+  const { server, url } = await startServer({ port: 0, quiet: true });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${url}${path}`);
+    await body(page, url);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// The bench page with no work to do: a page of our origin with the package loaded.
+const PACKAGE_PAGE = "bench.html?n=0&rounds=0";
+const packageLoaded = (page) => page.waitForFunction(() => window.benchResult || window.benchError);
 const dts = readFileSync(join(root, "pkg/discreet.d.ts"), "utf8");
 
 test("package.json names the package and its ESM entry and types", () => {
@@ -62,15 +80,11 @@ test("in Node (no IndexedDB) open rejects with coded errors, never a crash", asy
   await assert.rejects(Discreet.open({ user: "u" }), (e) => e.code === "E_STORAGE" && /IndexedDB/.test(e.message));
 });
 
-test("the shipped package works in Chromium and data survives a page reload", async () => {
-  const { server, url } = await startServer({ port: 0, quiet: true });
-  const browser = await launch();
-  try {
-    const page = await browser.newPage();
+test("the shipped package works in Chromium and data survives a page reload", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
     const errors = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${url}bench.html?n=0&rounds=0`);
-    await page.waitForFunction(() => window.benchResult || window.benchError);
+    await packageLoaded(page);
     const first = await page.evaluate(async () => {
       const { Discreet } = await import("/pkg/discreet.js");
       const d = await Discreet.open({ user: "reload-test" });
@@ -82,7 +96,7 @@ test("the shipped package works in Chromium and data survives a page reload", as
     });
     assert.deepEqual(first, { added: true, code: "E_INVALID_INPUT" });
     await page.reload();
-    await page.waitForFunction(() => window.benchResult || window.benchError);
+    await packageLoaded(page);
     const after = await page.evaluate(async () => {
       const { Discreet } = await import("/pkg/discreet.js");
       const d = await Discreet.open({ user: "reload-test" });
@@ -92,19 +106,11 @@ test("the shipped package works in Chromium and data survives a page reload", as
     });
     assert.deepEqual(after, ["The user grows tomatoes."]);
     assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-    server.close();
-  }
-});
+  }));
 
-test("a full storage quota gives E_QUOTA, keeps every earlier record and stores no partial import", async () => {
-  const { server, url } = await startServer({ port: 0, quiet: true });
-  const browser = await launch();
-  try {
-    const page = await browser.newPage();
-    await page.goto(`${url}bench.html?n=0&rounds=0`);
-    await page.waitForFunction(() => window.benchResult || window.benchError);
+test("a full storage quota gives E_QUOTA, keeps every earlier record and stores no partial import", () =>
+  inChromium(PACKAGE_PAGE, async (page, url) => {
+    await packageLoaded(page);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(url).origin, quotaSize: 1024 * 1024 });
     const r = await page.evaluate(async () => {
@@ -137,18 +143,10 @@ test("a full storage quota gives E_QUOTA, keeps every earlier record and stores 
     assert.equal(r.importError, "E_QUOTA");
     assert.ok(r.unchanged, "the failed import changed the store");
     assert.equal(r.addedAfterClear, true);
-  } finally {
-    await browser.close();
-    server.close();
-  }
-});
+  }));
 
-test("the demo page opens a profile and adds an attribute through its form", async () => {
-  const { server, url } = await startServer({ port: 0, quiet: true });
-  const browser = await launch();
-  try {
-    const page = await browser.newPage();
-    await page.goto(url);
+test("the demo page opens a profile and adds an attribute through its form", () =>
+  inChromium("", async (page) => {
     await page.waitForSelector("#status:has-text('open')");
     await page.fill("#text", "The user volunteers at a food bank.");
     await page.click("#add-form button[type=submit]");
@@ -156,8 +154,4 @@ test("the demo page opens a profile and adds an attribute through its form", asy
     await page.fill("#text", "   ");
     await page.evaluate(() => document.getElementById("add-form").requestSubmit());
     await page.waitForSelector("#error:has-text('E_INVALID_INPUT')");
-  } finally {
-    await browser.close();
-    server.close();
-  }
-});
+  }));
