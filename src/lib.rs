@@ -5,8 +5,12 @@ pub mod attribute;
 pub mod disclosure;
 pub mod env;
 pub mod error;
+pub mod eval;
 pub mod exchange;
+pub mod judgments;
+pub mod model;
 pub mod profile;
+pub mod select;
 pub mod store;
 
 #[cfg(target_arch = "wasm32")]

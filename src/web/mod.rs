@@ -5,11 +5,13 @@ mod args;
 mod discreet;
 mod errors;
 mod host;
+mod relevance;
 mod types;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use discreet::Discreet;
+pub use relevance::RelevanceModel;
 
 static PANICS: AtomicU32 = AtomicU32::new(0);
 

@@ -92,3 +92,11 @@ export interface Disclosure {
   attributeIds: string[];
   attributeTexts: string[];
 }
+
+/** The relevance model's files, as fetched: `relevance.json` and the files it names. */
+export interface ModelBytes {
+  manifest: Uint8Array;
+  encoder: Uint8Array;
+  head: Uint8Array;
+  tokenizer: Uint8Array;
+}

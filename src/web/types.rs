@@ -11,6 +11,10 @@ const TS_RECORDS: &str = include_str!("records.d.ts");
 extern "C" {
     #[wasm_bindgen(typescript_type = "string")]
     pub type Str;
+    #[wasm_bindgen(typescript_type = "string[]")]
+    pub type StrArray;
+    #[wasm_bindgen(typescript_type = "ModelBytes")]
+    pub type ModelBytesArg;
     #[wasm_bindgen(typescript_type = "OpenOptions")]
     pub type OpenOptionsArg;
     #[wasm_bindgen(typescript_type = "NewAttribute")]

@@ -50,6 +50,8 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "exportJson(): Promise<string>;",
     "importJson(json: string, options?: ImportOptions | null): Promise<ImportReport>;",
     "close(): void;",
+    "static fromBytes(files: ModelBytes): RelevanceModel;",
+    "scoreTexts(prompt: string, attributes: string[]): Float32Array;",
   ]) {
     assert.ok(dts.includes(sig), `missing: ${sig}`);
   }
@@ -143,6 +145,38 @@ test("a full storage quota gives E_QUOTA, keeps every earlier record and stores 
     assert.equal(r.importError, "E_QUOTA");
     assert.ok(r.unchanged, "the failed import changed the store");
     assert.equal(r.addedAfterClear, true);
+  }));
+
+test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, and refuses broken files", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const fixture = JSON.parse(readFileSync(join(root, "tests/fixtures/relevance_pairs.json"), "utf8"));
+    const r = await page.evaluate(async (pairs) => {
+      const { RelevanceModel } = await import("/pkg/discreet.js");
+      const get = async (name) => new Uint8Array(await (await fetch(`/models/${name}`)).arrayBuffer());
+      const manifestBytes = await get("relevance.json");
+      const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+      const files = { manifest: manifestBytes, encoder: await get(manifest.files.encoder.path),
+                      head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path) };
+      const model = RelevanceModel.fromBytes(files);
+      const scores = [];
+      for (const p of pairs) scores.push(model.scoreTexts(p.prompt, [p.attribute])[0]);
+      const codeOf = (f) => { try { f(); return null; } catch (e) { return e instanceof Error ? e.code : "not an Error"; } };
+      return {
+        version: model.version,
+        scores,
+        truncated: codeOf(() => RelevanceModel.fromBytes({ ...files, encoder: files.encoder.slice(0, 1000) })),
+        swapped: codeOf(() => RelevanceModel.fromBytes({ ...files, head: files.tokenizer })),
+        notBytes: codeOf(() => RelevanceModel.fromBytes({ ...files, head: "head.onnx" })),
+        badAttributes: codeOf(() => model.scoreTexts("prompt", "not an array")),
+        badEntry: codeOf(() => model.scoreTexts("prompt", ["ok", 7])),
+      };
+    }, fixture.pairs);
+    assert.equal(r.version, fixture.model_version);
+    const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - fixture.pairs[i].score)));
+    assert.ok(worst <= fixture.tolerance, `largest difference from ONNX Runtime: ${worst}`);
+    assert.deepEqual([r.truncated, r.swapped, r.notBytes, r.badAttributes, r.badEntry],
+      ["E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
   }));
 
 test("the demo page opens a profile and adds an attribute through its form", () =>

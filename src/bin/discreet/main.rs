@@ -1,0 +1,83 @@
+//! Native command line over the same core the browser runs.
+
+mod eval_relevance;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  discreet eval relevance --data FILE.jsonl [--models DIR] [--labels-from llm:NAME] [--threshold T]
+      score every (prompt, attribute) pair and print agreement with the human labels;
+      the last line is one JSON object
+  discreet check-export FILE   validate a Discreet export file; print a summary as JSON
+  discreet --version
+
+  --models defaults to $DISCREET_MODELS, else ./models, else the models/ folder of this source tree.";
+
+fn default_models() -> PathBuf {
+    if let Some(dir) = std::env::var_os("DISCREET_MODELS") {
+        return dir.into();
+    }
+    let here = PathBuf::from("models");
+    if here.join("relevance.json").exists() {
+        return here;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn check_export(path: &str) -> Result<String, String> {
+    let json = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let attributes = discreet::exchange::parse(&json).map_err(|e| format!("{path}: {e} [{}]", e.code()))?;
+    let edited = attributes.iter().filter(|a| a.user_edited).count();
+    Ok(serde_json::json!({ "file": path, "attributes": attributes.len(), "userEdited": edited }).to_string())
+}
+
+/// `--name value` pairs after the subcommand; unknown or dangling flags are errors.
+fn flags<'a>(rest: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, String> {
+    let mut out = Vec::new();
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        if !known.contains(&flag.as_str()) {
+            return Err(format!("unknown argument {flag:?}\n{USAGE}"));
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        out.push((flag.as_str(), value.as_str()));
+    }
+    Ok(out)
+}
+
+fn eval(rest: &[String]) -> Result<String, String> {
+    let flags = flags(rest, &["--data", "--models", "--labels-from", "--threshold"])?;
+    let get = |name: &str| flags.iter().rev().find(|(f, _)| *f == name).map(|(_, v)| *v);
+    let data = get("--data").ok_or_else(|| format!("--data is required\n{USAGE}"))?;
+    let models = get("--models").map(PathBuf::from).unwrap_or_else(default_models);
+    let threshold = get("--threshold")
+        .map(|t| {
+            t.parse::<f32>()
+                .ok()
+                .filter(|t| (0.0..=1.0).contains(t))
+                .ok_or(format!("--threshold {t:?} is not within 0..1"))
+        })
+        .transpose()?;
+    eval_relevance::run(eval_relevance::Args { data, models: &models, labels_from: get("--labels-from"), threshold })
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["eval", "relevance", ..] => eval(&args[2..]),
+        ["check-export", path] => check_export(path),
+        ["--version"] => Ok(format!("discreet {}", env!("CARGO_PKG_VERSION"))),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Human relevance judgments in the shared JSONL format (one pair a line:
+//! `prompt`, `attribute`, `relevant`, optional `reason` and `llm_votes`).
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RelevanceJudgment {
+    pub prompt: String,
+    pub attribute: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The human majority: should this attribute change the answer?
+    pub relevant: bool,
+    #[serde(default)]
+    pub llm_votes: BTreeMap<String, bool>,
+}
+
+/// Reads every line; the first bad one fails the whole read with its line number.
+pub fn read_relevance(reader: impl BufRead) -> Result<Vec<RelevanceJudgment>> {
+    let mut out = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| Error::invalid(format!("line {n}: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let j: RelevanceJudgment = serde_json::from_str(&line).map_err(|e| Error::invalid(format!("line {n}: {e}")))?;
+        if j.prompt.trim().is_empty() || j.attribute.trim().is_empty() {
+            return Err(Error::invalid(format!("line {n}: empty prompt or attribute")));
+        }
+        out.push(j);
+    }
+    if out.is_empty() {
+        return Err(Error::invalid("no judgments in the file"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_shared_format() {
+        let data = r#"{"user":"u1","prompt":"p","attribute":"a","reason":"r","relevant":true,"llm_votes":{"gpt-5.4":false}}
+
+{"prompt":"p2","attribute":"a2","relevant":false}"#;
+        let j = read_relevance(data.as_bytes()).unwrap();
+        assert_eq!(j.len(), 2);
+        assert_eq!(j[0].llm_votes["gpt-5.4"], false);
+        assert!(!j[1].relevant);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_number() {
+        for (data, needle) in [
+            ("{\"prompt\":\"p\",\"attribute\":\"a\",\"relevant\":true}\n{oops", "line 2"),
+            ("{\"prompt\":\"p\",\"attribute\":\"a\"}", "missing field `relevant`"),
+            ("{\"prompt\":\"p\",\"attribute\":\"a\",\"relevant\":\"yes\"}", "line 1"),
+            ("{\"prompt\":\" \",\"attribute\":\"a\",\"relevant\":true}", "empty prompt"),
+            ("", "no judgments"),
+        ] {
+            let err = read_relevance(data.as_bytes()).unwrap_err().to_string();
+            assert!(err.contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_not_a_panic() {
+        let bytes: &[u8] = b"{\"prompt\":\"\xff\",\"attribute\":\"a\",\"relevant\":true}";
+        assert!(read_relevance(bytes).unwrap_err().to_string().contains("line 1"));
+    }
+}

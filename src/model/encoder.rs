@@ -1,0 +1,88 @@
+use std::io::Cursor;
+
+use tract_onnx::prelude::*;
+
+use super::{model_error, run_error};
+use crate::error::{Error, Result};
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// Parses, types and optimizes an ONNX graph once. Value info is ignored
+/// because ONNX Runtime's quantizer writes shapes tract cannot reconcile.
+/// `facts` builds the input facts with the model's own symbol scope.
+fn plan(what: &str, bytes: &[u8], facts: impl FnOnce(&SymbolScope) -> Vec<InferenceFact>) -> Result<Plan> {
+    let mut model = tract_onnx::onnx()
+        .with_ignore_value_info(true)
+        .model_for_read(&mut Cursor::new(bytes))
+        .map_err(|e| model_error(what, e))?;
+    let facts = facts(&model.symbols);
+    for (i, fact) in facts.into_iter().enumerate() {
+        model.set_input_fact(i, fact).map_err(|e| model_error(what, e))?;
+    }
+    model.into_optimized().and_then(|m| m.into_runnable()).map_err(|e| model_error(what, e))
+}
+
+/// Token ids -> L2-normalized sentence embedding. Batch fixed at 1 (one text
+/// per call: no padding), sequence length symbolic.
+pub struct Encoder {
+    plan: Plan,
+    dimension: usize,
+}
+
+impl Encoder {
+    pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
+        let plan = plan("encoder", bytes, |symbols| {
+            let ids = InferenceFact::dt_shape(i64::datum_type(), tvec!(1.to_dim(), symbols.sym("S").to_dim()));
+            vec![ids.clone(), ids]
+        })?;
+        Ok(Encoder { plan, dimension })
+    }
+
+    pub fn embed(&self, ids: &[i64]) -> Result<Vec<f32>> {
+        if ids.is_empty() {
+            return Err(Error::invalid("nothing to encode"));
+        }
+        let input = Tensor::from_shape(&[1, ids.len()], ids).map_err(run_error)?;
+        let mask = Tensor::from_shape(&[1, ids.len()], &vec![1i64; ids.len()]).map_err(run_error)?;
+        let out = self.plan.run(tvec!(input.into(), mask.into())).map_err(run_error)?;
+        let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
+        let v: Vec<f32> = view.iter().copied().collect();
+        if v.len() != self.dimension {
+            return Err(Error::Model(format!("encoder returned {} values, expected {}", v.len(), self.dimension)));
+        }
+        Ok(v)
+    }
+}
+
+/// (prompt vector, N attribute vectors) -> N probabilities, in one run.
+pub struct Head {
+    plan: Plan,
+    dimension: usize,
+}
+
+impl Head {
+    pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
+        let plan = plan("head", bytes, |symbols| {
+            let prompt = InferenceFact::dt_shape(f32::datum_type(), tvec!(1.to_dim(), dimension.to_dim()));
+            let n = symbols.sym("N").to_dim();
+            vec![prompt, InferenceFact::dt_shape(f32::datum_type(), tvec!(n, dimension.to_dim()))]
+        })?;
+        Ok(Head { plan, dimension })
+    }
+
+    pub fn score(&self, prompt: &[f32], attributes: &[&[f32]]) -> Result<Vec<f32>> {
+        if attributes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = self.dimension;
+        if prompt.len() != d || attributes.iter().any(|a| a.len() != d) {
+            return Err(Error::invalid(format!("vectors must have {d} dimensions")));
+        }
+        let prompt = Tensor::from_shape(&[1, d], prompt).map_err(run_error)?;
+        let flat: Vec<f32> = attributes.iter().flat_map(|a| a.iter().copied()).collect();
+        let attributes = Tensor::from_shape(&[attributes.len(), d], &flat).map_err(run_error)?;
+        let out = self.plan.run(tvec!(prompt.into(), attributes.into())).map_err(run_error)?;
+        let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
+        Ok(view.iter().copied().collect())
+    }
+}

@@ -1,0 +1,63 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// `models/relevance.json`, written by `models/train/export.py`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: String,
+    /// Calibrated so the model selects at the human rate (see the model card).
+    pub threshold: f32,
+    pub attribute_max_tokens: usize,
+    pub prompt_max_tokens: usize,
+    pub dimension: usize,
+    pub files: BTreeMap<String, FileEntry>,
+    #[serde(default)]
+    pub dev: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl Manifest {
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let m: Manifest = serde_json::from_slice(bytes).map_err(|e| Error::Model(format!("relevance.json: {e}")))?;
+        if !(m.threshold.is_finite() && (0.0..=1.0).contains(&m.threshold)) {
+            return Err(Error::Model(format!("relevance.json: threshold {} is not a probability", m.threshold)));
+        }
+        if m.dimension == 0 || m.attribute_max_tokens < 3 || m.prompt_max_tokens < 3 {
+            return Err(Error::Model("relevance.json: dimension and token limits must be positive".into()));
+        }
+        Ok(m)
+    }
+
+    pub fn file(&self, name: &str) -> Result<&FileEntry> {
+        self.files.get(name).ok_or_else(|| Error::Model(format!("relevance.json names no {name} file")))
+    }
+
+    /// A truncated download or a file from another model version is refused
+    /// before it reaches the ONNX parser.
+    pub fn check(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let entry = self.file(name)?;
+        if bytes.len() as u64 != entry.bytes {
+            return Err(Error::Model(format!(
+                "{}: {} bytes, expected {} (truncated or wrong file)",
+                entry.path,
+                bytes.len(),
+                entry.bytes
+            )));
+        }
+        let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if digest != entry.sha256 {
+            return Err(Error::Model(format!("{}: checksum mismatch (corrupt or wrong file)", entry.path)));
+        }
+        Ok(())
+    }
+}

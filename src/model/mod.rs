@@ -1,0 +1,113 @@
+//! The on-device relevance model: tokenizer + int8 MiniLM encoder (tract) +
+//! a small pair head. Loaded from bytes, so the browser can fetch the files
+//! and native code can read them from disk; the same code runs in both.
+
+mod encoder;
+mod manifest;
+mod tokenize;
+
+pub use manifest::{FileEntry, Manifest};
+
+use tract_onnx::prelude::*;
+
+use crate::error::{Error, Result};
+use encoder::{Encoder, Head};
+use tokenize::TextTokenizer;
+
+/// The model files, as bytes.
+pub struct ModelFiles<'a> {
+    pub manifest: &'a [u8],
+    pub encoder: &'a [u8],
+    pub head: &'a [u8],
+    pub tokenizer: &'a [u8],
+}
+
+pub struct RelevanceModel {
+    manifest: Manifest,
+    tokenizer: TextTokenizer,
+    encoder: Encoder,
+    head: Head,
+}
+
+pub(crate) fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Model(format!("{what}: {e}"))
+}
+
+impl RelevanceModel {
+    pub fn from_bytes(files: ModelFiles<'_>) -> Result<Self> {
+        let manifest = Manifest::parse(files.manifest)?;
+        manifest.check("encoder", files.encoder)?;
+        manifest.check("head", files.head)?;
+        manifest.check("tokenizer", files.tokenizer)?;
+        Ok(RelevanceModel {
+            tokenizer: TextTokenizer::from_bytes(files.tokenizer)?,
+            encoder: Encoder::from_bytes(files.encoder, manifest.dimension)?,
+            head: Head::from_bytes(files.head, manifest.dimension)?,
+            manifest,
+        })
+    }
+
+    /// Reads `relevance.json` and the files it names from a folder.
+    pub fn from_dir(dir: &std::path::Path) -> Result<Self> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|e| Error::Model(format!("{}: {e}", dir.join(name).display())))
+        };
+        let manifest_bytes = read("relevance.json")?;
+        let manifest = Manifest::parse(&manifest_bytes)?;
+        let encoder = read(&manifest.file("encoder")?.path)?;
+        let head = read(&manifest.file("head")?.path)?;
+        let tokenizer = read(&manifest.file("tokenizer")?.path)?;
+        Self::from_bytes(ModelFiles {
+            manifest: &manifest_bytes,
+            encoder: &encoder,
+            head: &head,
+            tokenizer: &tokenizer,
+        })
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The model version attribute vectors are cached under.
+    pub fn version(&self) -> &str {
+        &self.manifest.version
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.manifest.threshold
+    }
+
+    fn embed(&self, text: &str, max_tokens: usize) -> Result<Vec<f32>> {
+        let ids = self.tokenizer.ids(text, max_tokens)?;
+        self.encoder.embed(&ids)
+    }
+
+    pub fn embed_attribute(&self, text: &str) -> Result<Vec<f32>> {
+        self.embed(text, self.manifest.attribute_max_tokens)
+    }
+
+    pub fn embed_prompt(&self, text: &str) -> Result<Vec<f32>> {
+        self.embed(text, self.manifest.prompt_max_tokens)
+    }
+
+    /// Probability that each attribute should change the answer to the prompt.
+    pub fn score(&self, prompt: &[f32], attributes: &[&[f32]]) -> Result<Vec<f32>> {
+        self.head.score(prompt, attributes)
+    }
+
+    /// Convenience for one-off use and evaluation: encodes both sides.
+    pub fn score_texts(&self, prompt: &str, attributes: &[&str]) -> Result<Vec<f32>> {
+        let p = self.embed_prompt(prompt)?;
+        let vectors = attributes.iter().map(|a| self.embed_attribute(a)).collect::<Result<Vec<_>>>()?;
+        self.score(&p, &vectors.iter().map(Vec::as_slice).collect::<Vec<_>>())
+    }
+}
+
+fn tensor_error(e: impl std::fmt::Display) -> Error {
+    model_error("inference", e)
+}
+
+pub(crate) fn run_error(e: TractError) -> Error {
+    tensor_error(e)
+}
