@@ -27,6 +27,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Whether an attribute with this verdict may be sent to a chat model:
+    /// rejected ones never, ones awaiting review only when the caller asks.
+    pub fn is_usable(self, include_review: bool) -> bool {
+        match self {
+            Verdict::Accepted | Verdict::Unverified => true,
+            Verdict::Review => include_review,
+            Verdict::Rejected => false,
+        }
+    }
+
     pub const ALL: [Verdict; 4] = [Verdict::Unverified, Verdict::Accepted, Verdict::Review, Verdict::Rejected];
 }
 

@@ -2,6 +2,7 @@
 //! target-independent; the browser binding lives in `web` alone.
 
 pub mod attribute;
+pub mod compose;
 pub mod disclosure;
 pub mod env;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod profile;
 pub mod select;
 pub mod store;
+pub mod vector_cache;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

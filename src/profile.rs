@@ -6,11 +6,15 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::attribute::{normalize, validate_text, Attribute, NewAttribute};
+use crate::compose::{compose, Payload, PayloadFormat};
 use crate::disclosure::{prompt_hash, Disclosure};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportMode, ImportReport};
+use crate::model::RelevanceModel;
+use crate::select::{SelectOptions, Selector};
 use crate::store::Store;
+use crate::vector_cache;
 
 pub struct Profile<S, E> {
     store: S,
@@ -24,6 +28,22 @@ pub struct Profile<S, E> {
 pub struct Added {
     pub attribute: Attribute,
     pub added: bool,
+}
+
+/// An attribute chosen for a prompt, with its relevance score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Selection {
+    pub attribute: Attribute,
+    pub score: f32,
+}
+
+/// A payload for the remote model and the disclosure record that logs it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Composed {
+    pub payload: Payload,
+    pub disclosure: Disclosure,
 }
 
 impl<S: Store, E: Env> Profile<S, E> {
@@ -123,6 +143,43 @@ impl<S: Store, E: Env> Profile<S, E> {
         }
         self.store.write_all(false, &writes).await?;
         Ok(report)
+    }
+
+    /// The stored attributes that should change the answer to `prompt`, best
+    /// first. Vectors come from the cache; missing or stale ones are computed
+    /// and cached. Rejected attributes are never candidates.
+    pub async fn select(
+        &self,
+        model: &RelevanceModel,
+        prompt: &str,
+        options: SelectOptions,
+        include_review: bool,
+    ) -> Result<Vec<Selection>> {
+        let all = self.list().await?;
+        let eligible: Vec<&Attribute> = all.iter().filter(|a| a.verdict.is_usable(include_review)).collect();
+        let cached = self.store.vectors().await?;
+        let (vectors, fresh) = vector_cache::resolve(&eligible, cached, model.version(), |t| model.embed_attribute(t))?;
+        match self.store.put_vectors(&fresh).await {
+            // The cache is an optimization: a full disk must not stop the chat.
+            Ok(()) | Err(Error::Quota(_)) => {}
+            Err(e) => return Err(e),
+        }
+        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let picked = Selector::new(model).select(prompt, &refs, options)?;
+        Ok(picked.into_iter().map(|s| Selection { attribute: eligible[s.index].clone(), score: s.score }).collect())
+    }
+
+    /// Builds the payload for the remote model from the chosen attribute ids
+    /// and logs the disclosure. Unknown ids fail the whole call.
+    pub async fn compose(&self, prompt: &str, attribute_ids: &[String], format: PayloadFormat) -> Result<Composed> {
+        let mut attributes = Vec::with_capacity(attribute_ids.len());
+        for id in attribute_ids {
+            attributes.push(self.get(id).await?);
+        }
+        let refs: Vec<&Attribute> = attributes.iter().collect();
+        let payload = compose(prompt, &refs, format);
+        let disclosure = self.record_disclosure(prompt, &attributes).await?;
+        Ok(Composed { payload, disclosure })
     }
 
     /// Logs what is about to leave the device for `prompt`.

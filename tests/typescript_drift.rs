@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use discreet::compose::{compose, PayloadFormat};
 use discreet::exchange::ImportReport;
+use discreet::profile::{Composed, Selection};
 use discreet::{Added, Attribute, Disclosure, Error, ImportMode, NewAttribute, Sensitivity, Source, Verdict};
 use serde::Serialize;
 
@@ -75,7 +77,26 @@ fn records_match() {
 }
 
 #[test]
+fn select_and_compose_records_match() {
+    let a = full_attribute();
+    let selection = Selection { attribute: a.clone(), score: 0.5 };
+    assert_eq!(ts_fields("Selection"), json_fields(&selection));
+    let payload = compose("p", &[&a], PayloadFormat::Openai);
+    assert_eq!(ts_fields("Payload"), json_fields(&payload));
+    assert_eq!(ts_fields("Message"), json_fields(&payload.messages[0]));
+    let d = Disclosure {
+        id: "d".into(),
+        at: 0.0,
+        prompt_hash: String::new(),
+        attribute_ids: vec![],
+        attribute_texts: vec![],
+    };
+    assert_eq!(ts_fields("Composed"), json_fields(&Composed { payload, disclosure: d }));
+}
+
+#[test]
 fn string_unions_match() {
+    assert_eq!(ts_union("PayloadFormat"), json_strings([PayloadFormat::Openai, PayloadFormat::Text]));
     assert_eq!(ts_union("Verdict"), json_strings(Verdict::ALL));
     assert_eq!(ts_union("Sensitivity"), json_strings(Sensitivity::ALL));
     assert_eq!(ts_union("ImportMode"), json_strings([ImportMode::Merge, ImportMode::Replace]));

@@ -4,6 +4,7 @@
 //! Schema history (each step is a migration that runs in order):
 //! - v1: `attributes` (key `id`) with a unique `norm` index for dedupe.
 //! - v2: `disclosures` (key `id`), the log of what left the device.
+//! - v3: `vectors` (key `id`), each attribute's cached vector and the model version it is from.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -23,11 +24,13 @@ use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::{Error, Result};
+use crate::vector_cache::CachedVector;
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const ATTRIBUTES: &str = "attributes";
 const NORM_INDEX: &str = "norm";
 const DISCLOSURES: &str = "disclosures";
+const VECTORS: &str = "vectors";
 const MAX_USER_CHARS: usize = 128;
 
 /// The record as stored: the normalized text sits beside the attribute so the
@@ -105,6 +108,9 @@ fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Result<()> {
     }
     if old_version < 2 {
         db.create_object_store(DISCLOSURES).with_key_path("id".into()).build()?;
+    }
+    if old_version < 3 {
+        db.create_object_store(VECTORS).with_key_path("id".into()).build()?;
     }
     Ok(())
 }
@@ -229,10 +235,16 @@ impl Store for IndexedDbStore {
 
     async fn delete(&self, id: &str) -> Result<bool> {
         self.check_open()?;
-        let tx = self.db.transaction(ATTRIBUTES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let tx = self
+            .db
+            .transaction([ATTRIBUTES, VECTORS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(map_err)?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let existed = store.count().with_query(id).await.map_err(map_err)? > 0;
         store.delete(id).await.map_err(map_err)?;
+        tx.object_store(VECTORS).map_err(map_err)?.delete(id).await.map_err(map_err)?;
         commit(tx).await?;
         Ok(existed)
     }
@@ -243,16 +255,43 @@ impl Store for IndexedDbStore {
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
         self.check_open()?;
-        let tx = self.db.transaction(ATTRIBUTES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let tx = self
+            .db
+            .transaction([ATTRIBUTES, VECTORS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(map_err)?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         if clear_first {
             store.clear().map_err(map_err)?.await.map_err(map_err)?;
+            tx.object_store(VECTORS).map_err(map_err)?.clear().map_err(map_err)?.await.map_err(map_err)?;
         }
         for a in attributes {
             store.put(Row::new(a)).serde().map_err(map_err)?.await.map_err(map_err)?;
         }
         // Dropping an uncommitted transaction aborts it, so an error above
         // rolls back every write made so far.
+        commit(tx).await
+    }
+
+    async fn vectors(&self) -> Result<Vec<CachedVector>> {
+        self.check_open()?;
+        let tx = self.db.transaction(VECTORS).build().map_err(map_err)?;
+        let store = tx.object_store(VECTORS).map_err(map_err)?;
+        let rows = store.get_all::<CachedVector>().serde().map_err(map_err)?.await.map_err(map_err)?;
+        rows.map(|r| r.map_err(map_err)).collect()
+    }
+
+    async fn put_vectors(&self, vectors: &[CachedVector]) -> Result<()> {
+        self.check_open()?;
+        if vectors.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction(VECTORS).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let store = tx.object_store(VECTORS).map_err(map_err)?;
+        for v in vectors {
+            store.put(v).serde().map_err(map_err)?.await.map_err(map_err)?;
+        }
         commit(tx).await
     }
 

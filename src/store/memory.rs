@@ -5,6 +5,7 @@ use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::Result;
+use crate::vector_cache::CachedVector;
 
 /// In-process store for native use (CLI, evaluation, tests). Ordered by id so
 /// listings are deterministic, like IndexedDB's key order.
@@ -12,6 +13,7 @@ use crate::error::Result;
 pub struct MemoryStore {
     attributes: RefCell<BTreeMap<String, Attribute>>,
     disclosures: RefCell<Vec<Disclosure>>,
+    vectors: RefCell<BTreeMap<String, CachedVector>>,
 }
 
 impl MemoryStore {
@@ -39,21 +41,34 @@ impl Store for MemoryStore {
     }
 
     async fn delete(&self, id: &str) -> Result<bool> {
+        self.vectors.borrow_mut().remove(id);
         Ok(self.attributes.borrow_mut().remove(id).is_some())
     }
 
     async fn clear(&self) -> Result<()> {
-        self.attributes.borrow_mut().clear();
-        Ok(())
+        self.write_all(true, &[]).await
     }
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
         let mut map = self.attributes.borrow_mut();
         if clear_first {
             map.clear();
+            self.vectors.borrow_mut().clear();
         }
         for a in attributes {
             map.insert(a.id.clone(), a.clone());
+        }
+        Ok(())
+    }
+
+    async fn vectors(&self) -> Result<Vec<CachedVector>> {
+        Ok(self.vectors.borrow().values().cloned().collect())
+    }
+
+    async fn put_vectors(&self, vectors: &[CachedVector]) -> Result<()> {
+        let mut map = self.vectors.borrow_mut();
+        for v in vectors {
+            map.insert(v.id.clone(), v.clone());
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ pub use memory::MemoryStore;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::Result;
+use crate::vector_cache::CachedVector;
 
 /// Async because IndexedDB is; the futures are not `Send` (the browser is single-threaded).
 #[allow(async_fn_in_trait)]
@@ -21,11 +22,13 @@ pub trait Store {
     async fn find_normalized(&self, norm: &str) -> Result<Option<Attribute>>;
     /// Insert or replace by id.
     async fn put(&self, attribute: &Attribute) -> Result<()>;
-    /// Whether something was deleted.
+    /// Whether something was deleted. Its cached vector goes with it.
     async fn delete(&self, id: &str) -> Result<bool>;
     async fn clear(&self) -> Result<()>;
     /// All-or-nothing: either every record is written (after clearing, if asked) or none.
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()>;
+    async fn vectors(&self) -> Result<Vec<CachedVector>>;
+    async fn put_vectors(&self, vectors: &[CachedVector]) -> Result<()>;
     async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()>;
     async fn disclosures(&self) -> Result<Vec<Disclosure>>;
 }

@@ -45,6 +45,18 @@ fn drop_nulls(v: &mut serde_json::Value) {
     }
 }
 
+/// A JS array whose entries are checked like `record`s (extra fields allowed:
+/// callers pass back objects that Discreet returned, with their own additions).
+pub fn list<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<Vec<T>> {
+    if !js_sys::Array::is_array(&value) {
+        return Err(Error::invalid(format!("{what} must be an array")));
+    }
+    let mut tree: serde_json::Value =
+        serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(format!("{what}: {e}")))?;
+    drop_nulls(&mut tree);
+    serde_json::from_value(tree).map_err(|e| Error::invalid(format!("{what}: {e}")))
+}
+
 pub fn optional_record<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());

@@ -10,11 +10,15 @@ use wasm_bindgen_futures::future_to_promise;
 use super::args;
 use super::errors::to_js;
 use super::host::BrowserEnv;
+use super::relevance::RelevanceModel;
 use super::types::*;
 use crate::attribute::{NewAttribute, MAX_ID_CHARS, MAX_TEXT_CHARS};
+use crate::compose::PayloadFormat;
 use crate::error::{Error, Result};
 use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
+use crate::model::RelevanceModel as CoreModel;
 use crate::profile::Profile;
+use crate::select::{SelectOptions as CoreSelectOptions, DEFAULT_MAX_ATTRIBUTES};
 use crate::store::indexeddb::IndexedDbStore;
 
 type BrowserProfile = Profile<IndexedDbStore, BrowserEnv>;
@@ -24,6 +28,38 @@ type BrowserProfile = Profile<IndexedDbStore, BrowserEnv>;
 struct OpenOptions {
     user: String,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct SelectOptions {
+    #[serde(default)]
+    max_attributes: Option<usize>,
+    #[serde(default)]
+    include_review: bool,
+    #[serde(default)]
+    threshold: Option<f32>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ComposeOptions {
+    #[serde(default)]
+    format: PayloadFormat,
+}
+
+/// What `compose` needs of a selection: each entry's attribute id.
+#[derive(Deserialize)]
+struct SelectedRef {
+    attribute: IdOnly,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+/// Longest prompt accepted, in UTF-16 units.
+const MAX_PROMPT_CHARS: u32 = 100_000;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +74,7 @@ struct ImportOptions {
 pub struct Discreet {
     user: String,
     profile: RefCell<Option<Rc<BrowserProfile>>>,
+    model: RefCell<Option<Rc<CoreModel>>>,
 }
 
 /// Runs `work` and settles a promise with its serialized result or its coded error.
@@ -62,7 +99,11 @@ impl Discreet {
     pub async fn open(options: OpenOptionsArg) -> std::result::Result<Discreet, JsValue> {
         let options: OpenOptions = args::record("options", options.into()).map_err(|e| to_js(&e))?;
         let store = IndexedDbStore::open(&options.user).await.map_err(|e| to_js(&e))?;
-        Ok(Discreet { user: options.user, profile: RefCell::new(Some(Rc::new(Profile::new(store, BrowserEnv)))) })
+        Ok(Discreet {
+            user: options.user,
+            profile: RefCell::new(Some(Rc::new(Profile::new(store, BrowserEnv)))),
+            model: RefCell::new(None),
+        })
     }
 
     #[wasm_bindgen(getter)]
@@ -72,6 +113,54 @@ impl Discreet {
 
     fn profile(&self) -> Result<Rc<BrowserProfile>> {
         self.profile.borrow().clone().ok_or(Error::Closed)
+    }
+
+    fn model(&self) -> Result<Rc<CoreModel>> {
+        self.model.borrow().clone().ok_or_else(|| Error::Model("no relevance model: call useModel(model) first".into()))
+    }
+
+    /// Sets the relevance model `select` uses. Cached attribute vectors are
+    /// keyed by its version: a new version recomputes them as needed.
+    #[wasm_bindgen(js_name = useModel)]
+    pub fn use_model(&self, model: &RelevanceModel) {
+        *self.model.borrow_mut() = Some(model.shared());
+    }
+
+    /// The attributes that should change the answer to `prompt`, best first:
+    /// above the calibrated threshold, at most `maxAttributes` (default 5).
+    /// Attributes awaiting review are candidates only with `includeReview`;
+    /// rejected ones never.
+    pub fn select(&self, prompt: Str, options: Option<SelectOptionsArg>) -> PromiseSelections {
+        let prompt = args::string("prompt", &prompt.into(), MAX_PROMPT_CHARS);
+        let options = args::optional_record::<SelectOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let (profile, model) = (self.profile(), self.model());
+        typed(settle(async move {
+            let options = options?;
+            let core = CoreSelectOptions {
+                max_attributes: options.max_attributes.unwrap_or(DEFAULT_MAX_ATTRIBUTES),
+                threshold: options.threshold,
+            };
+            let model = model?;
+            profile?.select(&model, &prompt?, core, options.include_review).await
+        }))
+    }
+
+    /// The payload for the app's remote chat model: the user's message and, if
+    /// anything was selected, a system message stating exactly those
+    /// attributes as quoted data. Logs a disclosure record.
+    pub fn compose(
+        &self,
+        prompt: Str,
+        selection: SelectionArrayArg,
+        options: Option<ComposeOptionsArg>,
+    ) -> PromiseComposed {
+        let prompt = args::string("prompt", &prompt.into(), MAX_PROMPT_CHARS);
+        let ids = args::list::<SelectedRef>("selection", selection.into())
+            .map(|s| s.into_iter().map(|s| s.attribute.id).collect::<Vec<String>>());
+        let options =
+            args::optional_record::<ComposeOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let profile = self.profile();
+        typed(settle(async move { profile?.compose(&prompt?, &ids?, options?.format).await }))
     }
 
     /// Stores an attribute unless an equal one is stored already.
@@ -138,6 +227,7 @@ impl Discreet {
 
     /// Closes the database; later calls reject with `E_CLOSED`.
     pub fn close(&self) {
+        self.model.borrow_mut().take();
         if let Some(profile) = self.profile.borrow_mut().take() {
             profile.store().close();
         }

@@ -100,3 +100,45 @@ export interface ModelBytes {
   head: Uint8Array;
   tokenizer: Uint8Array;
 }
+
+export interface SelectOptions {
+  /** At most this many attributes (default 5). */
+  maxAttributes?: number;
+  /** Also consider attributes whose verdict is "review" (default false). */
+  includeReview?: boolean;
+  /** Override the model's calibrated threshold, within 0..1. */
+  threshold?: number;
+}
+
+export interface Selection {
+  attribute: Attribute;
+  /** Probability that the attribute should change the answer. */
+  score: number;
+}
+
+export type PayloadFormat = "openai" | "text";
+
+export interface ComposeOptions {
+  format?: PayloadFormat;
+}
+
+export interface Message {
+  role: string;
+  content: string;
+}
+
+export interface Payload {
+  format: PayloadFormat;
+  /** For "openai": the messages to send (a system message only when attributes were selected). */
+  messages: Message[];
+  /** For "text": the whole text to send. */
+  text: string;
+  /** The attributes this payload discloses. */
+  attributeIds: string[];
+}
+
+export interface Composed {
+  payload: Payload;
+  /** The record of this disclosure, already stored on the device. */
+  disclosure: Disclosure;
+}

@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -26,7 +28,14 @@ fn bytes(files: &JsValue, name: &str) -> Result<Vec<u8>, Error> {
 /// to keep the page responsive.
 #[wasm_bindgen]
 pub struct RelevanceModel {
-    inner: CoreModel,
+    inner: Rc<CoreModel>,
+}
+
+impl RelevanceModel {
+    /// Shared with the `Discreet` instances that use it.
+    pub(crate) fn shared(&self) -> Rc<CoreModel> {
+        self.inner.clone()
+    }
 }
 
 #[wasm_bindgen]
@@ -49,7 +58,7 @@ impl RelevanceModel {
             tokenizer: &tokenizer,
         })
         .map_err(|e| to_js(&e))?;
-        Ok(RelevanceModel { inner })
+        Ok(RelevanceModel { inner: Rc::new(inner) })
     }
 
     #[wasm_bindgen(getter)]

@@ -22,6 +22,17 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "ImportOptions")]
     pub type ImportOptionsArg;
 
+    #[wasm_bindgen(typescript_type = "SelectOptions")]
+    pub type SelectOptionsArg;
+    #[wasm_bindgen(typescript_type = "ComposeOptions")]
+    pub type ComposeOptionsArg;
+    #[wasm_bindgen(typescript_type = "Selection[]")]
+    pub type SelectionArrayArg;
+    #[wasm_bindgen(typescript_type = "Promise<Selection[]>")]
+    pub type PromiseSelections;
+    #[wasm_bindgen(typescript_type = "Promise<Composed>")]
+    pub type PromiseComposed;
+
     #[wasm_bindgen(typescript_type = "Promise<Added>")]
     pub type PromiseAdded;
     #[wasm_bindgen(typescript_type = "Promise<Attribute>")]

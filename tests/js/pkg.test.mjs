@@ -52,6 +52,9 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "close(): void;",
     "static fromBytes(files: ModelBytes): RelevanceModel;",
     "scoreTexts(prompt: string, attributes: string[]): Float32Array;",
+    "useModel(model: RelevanceModel): void;",
+    "select(prompt: string, options?: SelectOptions | null): Promise<Selection[]>;",
+    "compose(prompt: string, selection: Selection[], options?: ComposeOptions | null): Promise<Composed>;",
   ]) {
     assert.ok(dts.includes(sig), `missing: ${sig}`);
   }
@@ -177,6 +180,69 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
     assert.ok(worst <= fixture.tolerance, `largest difference from ONNX Runtime: ${worst}`);
     assert.deepEqual([r.truncated, r.swapped, r.notBytes, r.badAttributes, r.badEntry],
       ["E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+  }));
+
+test("select picks few attributes, compose discloses exactly them, and the disclosure is logged", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
+      const get = async (name) => new Uint8Array(await (await fetch(`/models/${name}`)).arrayBuffer());
+      const manifestBytes = await get("relevance.json");
+      const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
+      const model = RelevanceModel.fromBytes({ manifest: manifestBytes, encoder: await get(manifest.files.encoder.path),
+        head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path) });
+      const d = await Discreet.open({ user: `select-${Date.now()}` });
+      const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };
+      const noModel = await codeOf(d.select("Plan my dinners"));
+      d.useModel(model);
+      const texts = ["The user is vegetarian.", "The user cooks dinner for a family of five.", "The user drives a red truck.",
+                     "The user is learning the cello.", "The user works night shifts as a nurse."];
+      const ids = [];
+      for (const text of texts) ids.push((await d.add({ text })).attribute.id);
+      await d.add({ text: "The user loves spicy vegetarian curries.", verdict: "rejected" });
+      await d.add({ text: "The user avoids gluten when cooking.", verdict: "review" });
+      const prompt = "Plan a week of dinners for my household.";
+      const all = await d.select(prompt, { maxAttributes: 20, threshold: 0 });
+      const withReview = await d.select(prompt, { maxAttributes: 20, threshold: 0, includeReview: true });
+      const top2 = await d.select(prompt, { maxAttributes: 2, threshold: 0 });
+      const calibrated = await d.select(prompt);
+      const composed = await d.compose(prompt, top2);
+      const text = await d.compose(prompt, [], { format: "text" });
+      const log = await d.disclosures();
+      await d.update(ids[0], "The user plays ice hockey.");
+      const afterEdit = await d.select(prompt, { maxAttributes: 20, threshold: 0 });
+      const unknown = await codeOf(d.compose(prompt, [{ attribute: { id: "attr_missing" }, score: 1 }]));
+      const badSel = await codeOf(d.compose(prompt, "nope"));
+      const badOpt = await codeOf(d.select(prompt, { maxAtributes: 2 }));
+      d.close();
+      return { noModel, all, withReview, top2, calibrated, composed, text, log, afterEdit, unknown, badSel, badOpt, threshold: model.threshold };
+    });
+    assert.equal(r.noModel, "E_MODEL");
+    const textsOf = (sel) => sel.map((s) => s.attribute.text);
+    assert.equal(r.all.length, 5, "rejected and review attributes are not candidates");
+    assert.ok(!textsOf(r.all).includes("The user loves spicy vegetarian curries."));
+    assert.equal(r.withReview.length, 6);
+    assert.ok(r.all.every((s, i) => i === 0 || r.all[i - 1].score >= s.score), "ranked by score");
+    assert.deepEqual(textsOf(r.top2), textsOf(r.all).slice(0, 2));
+    assert.ok(r.calibrated.length <= 5 && r.calibrated.every((s) => s.score >= r.threshold));
+    const rank = (t) => textsOf(r.all).indexOf(t);
+    assert.ok(rank("The user cooks dinner for a family of five.") < rank("The user is learning the cello."));
+    // The payload states exactly the selected attributes and nothing else about the user.
+    const system = r.composed.payload.messages[0].content;
+    for (const t of textsOf(r.top2)) assert.ok(system.includes(JSON.stringify(t)), t);
+    for (const t of textsOf(r.all).slice(2)) assert.ok(!system.includes(t), `leaked: ${t}`);
+    assert.deepEqual(r.composed.payload.messages.at(-1), { role: "user", content: "Plan a week of dinners for my household." });
+    assert.deepEqual(r.composed.payload.attributeIds, r.top2.map((s) => s.attribute.id));
+    assert.equal(r.text.payload.text, "Plan a week of dinners for my household.");
+    assert.equal(r.log.length, 2);
+    assert.deepEqual(r.log[0].attributeTexts, textsOf(r.top2));
+    assert.equal(r.log[0].promptHash.length, 64);
+    assert.ok(textsOf(r.afterEdit).includes("The user plays ice hockey."), "an edit recomputes the vector");
+    const hockey = r.afterEdit.find((s) => s.attribute.text === "The user plays ice hockey.").score;
+    const veg = r.all.find((s) => s.attribute.text === "The user is vegetarian.").score;
+    assert.notEqual(hockey, veg);
+    assert.deepEqual([r.unknown, r.badSel, r.badOpt], ["E_NOT_FOUND", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
   }));
 
 test("the demo page opens a profile and adds an attribute through its form", () =>
