@@ -32,8 +32,10 @@ function resolvePath(urlPath) {
   return null;
 }
 
-export function startServer({ port = 8080, host = "127.0.0.1", quiet = false } = {}) {
+// `onRequest(path)` sees every request: tests count downloads with it.
+export function startServer({ port = 8080, host = "127.0.0.1", quiet = false, onRequest = () => {} } = {}) {
   const server = createServer(async (req, res) => {
+    onRequest(new URL(req.url, "http://x").pathname);
     let path = resolvePath(new URL(req.url, "http://x").pathname);
     try {
       if (path && (await stat(path)).isDirectory()) path = join(path, "index.html");

@@ -4,6 +4,7 @@
 mod args;
 mod discreet;
 mod errors;
+mod fetch;
 mod host;
 mod relevance;
 mod types;

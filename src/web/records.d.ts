@@ -142,3 +142,18 @@ export interface Composed {
   /** The record of this disclosure, already stored on the device. */
   disclosure: Disclosure;
 }
+
+export interface LoadProgress {
+  /** The file being transferred. */
+  file: string;
+  /** Bytes of all model files loaded so far (from the network or the cache). */
+  loaded: number;
+  /** Bytes of all model files, from the manifest. */
+  total: number;
+}
+
+export interface LoadOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  /** Keep verified files in the Cache API (default true). */
+  cache?: boolean;
+}

@@ -5,7 +5,8 @@ use wasm_bindgen::JsCast;
 
 use super::args;
 use super::errors::to_js;
-use super::types::{ModelBytesArg, Str, StrArray};
+use super::fetch;
+use super::types::{LoadOptionsArg, ModelBytesArg, Str, StrArray};
 use crate::attribute::MAX_TEXT_CHARS;
 use crate::error::Error;
 use crate::model::{ModelFiles, RelevanceModel as CoreModel};
@@ -13,6 +14,35 @@ use crate::model::{ModelFiles, RelevanceModel as CoreModel};
 /// Longest prompt accepted, in UTF-16 units; the model reads its first 128 tokens.
 const MAX_PROMPT_CHARS: u32 = 100_000;
 const MAX_ATTRIBUTES_PER_CALL: usize = 10_000;
+
+/// `{ onProgress?: (p) => void, cache?: boolean }`; anything else is refused.
+fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::Function>, bool), Error> {
+    let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
+        return Ok((None, true));
+    };
+    if !options.is_object() {
+        return Err(Error::invalid("options must be an object"));
+    }
+    let object: &js_sys::Object = options.unchecked_ref();
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if key != "onProgress" && key != "cache" {
+            return Err(Error::invalid(format!("options: unknown field `{key}`, expected `onProgress` or `cache`")));
+        }
+    }
+    let get = |k: &str| js_sys::Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let on_progress = match get("onProgress") {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(
+            v.dyn_into::<js_sys::Function>().map_err(|_| Error::invalid("options.onProgress must be a function"))?,
+        ),
+    };
+    let cache = match get("cache") {
+        v if v.is_undefined() => true,
+        v => v.as_bool().ok_or_else(|| Error::invalid("options.cache must be a boolean"))?,
+    };
+    Ok((on_progress, cache))
+}
 
 /// Copies `files[name]`, which must be a `Uint8Array`.
 fn bytes(files: &JsValue, name: &str) -> Result<Vec<u8>, Error> {
@@ -56,6 +86,38 @@ impl RelevanceModel {
             encoder: &encoder,
             head: &head,
             tokenizer: &tokenizer,
+        })
+        .map_err(|e| to_js(&e))?;
+        Ok(RelevanceModel { inner: Rc::new(inner) })
+    }
+
+    /// Fetches `relevance.json` and the files it names from `baseUrl` (a folder
+    /// URL), reporting progress, and keeps verified files in the Cache API so
+    /// a reload does not download them again. Fails with `E_MODEL`.
+    pub async fn load(base_url: Str, options: Option<LoadOptionsArg>) -> Result<RelevanceModel, JsValue> {
+        let mut base = args::string("baseUrl", &base_url.into(), 4096).map_err(|e| to_js(&e))?;
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        let (on_progress, use_cache) = load_options(options.map(Into::into)).map_err(|e| to_js(&e))?;
+        let (manifest, manifest_bytes) =
+            fetch::fetch_manifest(&format!("{base}relevance.json")).await.map_err(|e| to_js(&e))?;
+        let cache = if use_cache { fetch::open_cache().await } else { None };
+        let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
+        let mut progress = fetch::Progress::new(on_progress, total as f64);
+        let mut files = Vec::with_capacity(3);
+        for name in ["encoder", "head", "tokenizer"] {
+            files.push(
+                fetch::fetch_file(&base, &manifest, name, cache.as_ref(), &mut progress)
+                    .await
+                    .map_err(|e| to_js(&e))?,
+            );
+        }
+        let inner = CoreModel::from_bytes(ModelFiles {
+            manifest: &manifest_bytes,
+            encoder: &files[0],
+            head: &files[1],
+            tokenizer: &files[2],
         })
         .map_err(|e| to_js(&e))?;
         Ok(RelevanceModel { inner: Rc::new(inner) })

@@ -13,6 +13,8 @@ extern "C" {
     pub type Str;
     #[wasm_bindgen(typescript_type = "string[]")]
     pub type StrArray;
+    #[wasm_bindgen(typescript_type = "LoadOptions")]
+    pub type LoadOptionsArg;
     #[wasm_bindgen(typescript_type = "ModelBytes")]
     pub type ModelBytesArg;
     #[wasm_bindgen(typescript_type = "OpenOptions")]

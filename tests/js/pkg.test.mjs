@@ -12,8 +12,8 @@ import { launch } from "../../tools/chromium.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 // Serves www/ + pkg/, opens `path` in a fresh headless Chromium and runs `body(page, url)`.
-async function inChromium(path, body) {
-  const { server, url } = await startServer({ port: 0, quiet: true });
+async function inChromium(path, body, onRequest) {
+  const { server, url } = await startServer({ port: 0, quiet: true, onRequest });
   const browser = await launch();
   try {
     const page = await browser.newPage();
@@ -53,6 +53,7 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "static fromBytes(files: ModelBytes): RelevanceModel;",
     "scoreTexts(prompt: string, attributes: string[]): Float32Array;",
     "useModel(model: RelevanceModel): void;",
+    "static load(baseUrl: string, options?: LoadOptions | null): Promise<RelevanceModel>;",
     "select(prompt: string, options?: SelectOptions | null): Promise<Selection[]>;",
     "compose(prompt: string, selection: Selection[], options?: ComposeOptions | null): Promise<Composed>;",
   ]) {
@@ -244,6 +245,55 @@ test("select picks few attributes, compose discloses exactly them, and the discl
     assert.notEqual(hockey, veg);
     assert.deepEqual([r.unknown, r.badSel, r.badOpt], ["E_NOT_FOUND", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
   }));
+
+test("RelevanceModel.load streams with progress, caches verified files, and retries then fails on corrupt ones", async () => {
+  const requests = [];
+  await inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const load = (options) => page.evaluate(async (cacheOpt) => {
+      const { RelevanceModel } = await import("/pkg/discreet.js");
+      const events = [];
+      const model = await RelevanceModel.load("/models", { onProgress: (p) => events.push(p), cache: cacheOpt });
+      return { events, version: model.version, score: model.scoreTexts("Plan my dinners.", ["The user is vegetarian."])[0] };
+    }, options);
+    const first = await load(true);
+    const encoderFetches = () => requests.filter((p) => p.endsWith(".onnx")).length;
+    assert.equal(encoderFetches(), 2, "encoder and head downloaded once each");
+    const last = first.events.at(-1);
+    assert.equal(last.loaded, last.total);
+    assert.ok(first.events.every((e, i) => i === 0 || e.loaded >= first.events[i - 1].loaded), "progress only grows");
+    assert.ok(first.events.length > 3, "large files report progress while streaming");
+
+    await page.reload();
+    await packageLoaded(page);
+    const second = await load(true);
+    assert.equal(encoderFetches(), 2, "a reload loads the model from the Cache API, not the network");
+    assert.equal(second.score, first.score);
+    assert.equal(second.events.at(-1).loaded, second.events.at(-1).total);
+
+    let corruptServed = 0;
+    await page.route("**/relevance-head.int8.onnx", async (route) => {
+      corruptServed++;
+      const res = await route.fetch();
+      const body = await res.body();
+      await route.fulfill({ response: res, body: body.subarray(0, body.length >> 1) });
+    });
+    const failure = await page.evaluate(async () => {
+      const { RelevanceModel } = await import("/pkg/discreet.js");
+      try { await RelevanceModel.load("/models/", { cache: false }); return null; } catch (e) { return { code: e.code, message: e.message }; }
+    });
+    assert.equal(failure.code, "E_MODEL");
+    assert.match(failure.message, /truncated/);
+    assert.equal(corruptServed, 2, "a broken transfer is retried once");
+    const bad = await page.evaluate(async () => {
+      const { RelevanceModel } = await import("/pkg/discreet.js");
+      const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };
+      return [await codeOf(RelevanceModel.load("/nowhere/")), await codeOf(RelevanceModel.load("/models/", { progress: 1 })),
+              await codeOf(RelevanceModel.load("/models/", { onProgress: 5 }))];
+    });
+    assert.deepEqual(bad, ["E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+  }, (path) => requests.push(path));
+});
 
 test("the demo page opens a profile and adds an attribute through its form", () =>
   inChromium("", async (page) => {

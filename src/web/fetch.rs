@@ -1,0 +1,160 @@
+//! Model files from URLs: streamed with progress, verified against the
+//! manifest, and kept in the Cache API so a reload does not download again.
+//! Works on the main thread and in workers.
+
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::error::{Error, Result};
+use crate::model::Manifest;
+
+const CACHE_NAME: &str = "discreet-models";
+
+fn js_err(what: &str, e: JsValue) -> Error {
+    let msg = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string());
+    Error::Model(format!("{what}: {}", msg.unwrap_or_else(|| format!("{e:?}"))))
+}
+
+async fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> std::result::Result<JsValue, JsValue> {
+    let f: Function = Reflect::get(target, &JsValue::from_str(method))?.dyn_into()?;
+    let array: js_sys::Array = args.iter().copied().collect();
+    let promise: Promise = f.apply(target, &array)?.dyn_into()?;
+    JsFuture::from(promise).await
+}
+
+/// `caches.open(...)`, or None where the Cache API is missing (e.g. an insecure origin).
+pub async fn open_cache() -> Option<JsValue> {
+    let caches = Reflect::get(&js_sys::global(), &JsValue::from_str("caches")).ok()?;
+    if caches.is_undefined() {
+        return None;
+    }
+    call(&caches, "open", &[&JsValue::from_str(CACHE_NAME)]).await.ok()
+}
+
+pub struct Progress {
+    callback: Option<Function>,
+    pub loaded: f64,
+    pub total: f64,
+}
+
+impl Progress {
+    pub fn new(callback: Option<Function>, total: f64) -> Self {
+        Progress { callback, loaded: 0.0, total }
+    }
+
+    fn report(&self, file: &str) {
+        if let Some(cb) = &self.callback {
+            let event = Object::new();
+            let _ = Reflect::set(&event, &"file".into(), &file.into());
+            let _ = Reflect::set(&event, &"loaded".into(), &self.loaded.into());
+            let _ = Reflect::set(&event, &"total".into(), &self.total.into());
+            // A throwing progress callback is the app's bug; it must not abort the load.
+            let _ = cb.call1(&JsValue::NULL, &event);
+        }
+    }
+}
+
+async fn read_body(response: &JsValue, file: &str, progress: &mut Progress) -> std::result::Result<Vec<u8>, JsValue> {
+    let body = Reflect::get(response, &"body".into())?;
+    if body.is_null() || body.is_undefined() {
+        let buf = call(response, "arrayBuffer", &[]).await?;
+        let bytes = Uint8Array::new(&buf).to_vec();
+        progress.loaded += bytes.len() as f64;
+        progress.report(file);
+        return Ok(bytes);
+    }
+    let reader: JsValue = Reflect::get(&body, &"getReader".into())?.dyn_into::<Function>()?.call0(&body)?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = call(&reader, "read", &[]).await?;
+        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+            break;
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.dyn_into()?;
+        let start = bytes.len();
+        bytes.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut bytes[start..]);
+        progress.loaded += f64::from(value.length());
+        progress.report(file);
+    }
+    Ok(bytes)
+}
+
+async fn fetch_response(url: &str) -> Result<JsValue> {
+    let response = call(&js_sys::global(), "fetch", &[&JsValue::from_str(url)]).await.map_err(|e| js_err(url, e))?;
+    let ok = Reflect::get(&response, &"ok".into()).map(|v| v.is_truthy()).unwrap_or(false);
+    if !ok {
+        let status = Reflect::get(&response, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0);
+        return Err(Error::Model(format!("{url}: HTTP {status}")));
+    }
+    Ok(response)
+}
+
+pub async fn fetch_manifest(url: &str) -> Result<(Manifest, Vec<u8>)> {
+    let response = fetch_response(url).await?;
+    let mut silent = Progress::new(None, 0.0);
+    let bytes = read_body(&response, "relevance.json", &mut silent).await.map_err(|e| js_err(url, e))?;
+    Ok((Manifest::parse(&bytes)?, bytes))
+}
+
+/// One model file, from the cache when a verified copy is there, else from
+/// the network (then cached). A file that fails verification is never used
+/// or cached; a bad cached copy is dropped and fetched again.
+pub async fn fetch_file(
+    base: &str,
+    manifest: &Manifest,
+    name: &str,
+    cache: Option<&JsValue>,
+    progress: &mut Progress,
+) -> Result<Vec<u8>> {
+    let entry = manifest.file(name)?;
+    let url = format!("{base}{}", entry.path);
+    // The checksum in the key: a new model version never meets an old cached file.
+    let key = format!("{url}?sha256={}", entry.sha256);
+    if let Some(cache) = cache {
+        if let Ok(hit) = call(cache, "match", &[&JsValue::from_str(&key)]).await {
+            if !hit.is_undefined() {
+                if let Ok(bytes) = read_body(&hit, &entry.path, progress).await {
+                    if manifest.check(name, &bytes).is_ok() {
+                        return Ok(bytes);
+                    }
+                }
+                progress.loaded = 0.0_f64.max(progress.loaded - entry.bytes as f64);
+                let _ = call(cache, "delete", &[&JsValue::from_str(&key)]).await;
+            }
+        }
+    }
+    let bytes = download(&url, manifest, name, progress).await?;
+    if let Some(cache) = cache {
+        let copy = Uint8Array::from(bytes.as_slice());
+        if let Ok(response) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
+            // Caching is best effort: a full quota only costs a download next time.
+            let _ = call(cache, "put", &[&JsValue::from_str(&key), &response]).await;
+        }
+    }
+    Ok(bytes)
+}
+
+/// Downloads and verifies a file; a transfer that breaks off or arrives
+/// corrupt is tried once more before it is reported as `E_MODEL`.
+async fn download(url: &str, manifest: &Manifest, name: &str, progress: &mut Progress) -> Result<Vec<u8>> {
+    let before = progress.loaded;
+    let mut last = Error::Model(format!("{url}: not fetched"));
+    for _ in 0..2 {
+        progress.loaded = before;
+        let attempt = match fetch_response(url).await {
+            Ok(response) => {
+                read_body(&response, &manifest.file(name)?.path, progress).await.map_err(|e| js_err(url, e))
+            }
+            Err(e) => Err(e),
+        };
+        match attempt.and_then(|bytes| manifest.check(name, &bytes).map(|()| bytes)) {
+            Ok(bytes) => return Ok(bytes),
+            Err(e) => last = e,
+        }
+    }
+    progress.loaded = before;
+    Err(last)
+}
