@@ -1,6 +1,6 @@
 // Store benchmark: the figures `make bench` prints. Each run uses a fresh
 // profile so earlier runs do not skew it.
-import init, { Discreet } from "./pkg/discreet.js";
+import init, { Discreet, RelevanceModel } from "./pkg/discreet.js";
 
 const params = new URLSearchParams(location.search);
 const N = Number(params.get("n") ?? 200);
@@ -18,14 +18,58 @@ async function timed(f) {
   return [performance.now() - t, v];
 }
 
+const SUBJECTS = ["cooking", "cycling", "jazz", "chess", "gardening", "Rust programming", "hiking", "photography",
+  "knitting", "astronomy", "baking bread", "marathon running", "birdwatching", "poetry", "woodworking", "climbing"];
+const FRAMES = ["The user enjoys %s.", "The user is learning %s.", "The user writes about %s.", "The user teaches %s to children.",
+  "The user spends weekends on %s.", "The user is a professional in %s.", "The user wants to get better at %s."];
+const attributeText = (i) => FRAMES[i % FRAMES.length].replace("%s", SUBJECTS[Math.floor(i / FRAMES.length) % SUBJECTS.length]) +
+  (i >= FRAMES.length * SUBJECTS.length ? ` (${i})` : "");
+const PROMPTS = ["Plan a week of dinners for my family.", "Suggest a weekend trip in the mountains.",
+  "Write a short poem about autumn.", "How do I speed up my Rust build?", "What gift should I buy for my sister?"];
+
+async function selectBench(model, n) {
+  const d = await Discreet.open({ user: `bench-select-${n}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  d.useModel(model);
+  for (let i = 0; i < n; i++) await d.add({ text: attributeText(i) });
+  const [fillMs] = await timed(() => d.select(PROMPTS[0]));
+  const times = [];
+  for (let i = 0; i < ROUNDS; i++) times.push((await timed(() => d.select(PROMPTS[i % PROMPTS.length])))[0]);
+  await d.clear();
+  d.close();
+  return { fillMs, p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+async function modelBench() {
+  let modelBytes = 0;
+  const model = await RelevanceModel.load("./models/", { onProgress: (p) => { modelBytes = p.total; } });
+  // performance.now() counts from navigation: page load to wasm + model ready.
+  const coldStart = performance.now();
+  // 16 tokens with [CLS] and [SEP].
+  const sixteen = "please suggest three quick vegetarian dinners i could cook tonight after work";
+  const encoder = [];
+  for (let i = 0; i < ROUNDS; i++) encoder.push((await timed(() => model.scoreTexts(sixteen, [])))[0]);
+  const s50 = await selectBench(model, 50);
+  const s200 = await selectBench(model, 200);
+  return {
+    cold_start_ms: round(coldStart),
+    model_bytes: modelBytes,
+    encoder_ms_discreet: round(percentile(encoder, 50)),
+    select_p50_ms_50: round(s50.p50),
+    select_p95_ms_50: round(s50.p95),
+    select_p50_ms_200: round(s200.p50),
+    select_p95_ms_200: round(s200.p95),
+    vector_fill_ms_200: round(s200.fillMs),
+  };
+}
+
 async function main() {
-  const t0 = performance.now();
+  const withModels = params.get("models") !== "0";
   const wasmUrl = new URL("./pkg/discreet_bg.wasm", location.href);
   const wasm = await (await fetch(wasmUrl)).arrayBuffer();
   await init({ module_or_path: wasm });
+  const models = withModels ? await modelBench() : {};
   const user = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const d = await Discreet.open({ user });
-  const coldStart = performance.now() - t0;
+  const [openMs, d] = await timed(() => Discreet.open({ user }));
 
   const addTimes = [];
   for (let i = 0; i < N; i++) {
@@ -40,13 +84,14 @@ async function main() {
   await d.clear();
   d.close();
   return {
+    ...models,
     attributes: N,
     add_p50_ms: round(percentile(addTimes, 50)),
     add_p95_ms: round(percentile(addTimes, 95)),
     [`list_p50_ms_${N}`]: round(percentile(listTimes, 50)),
     [`export_ms_${N}`]: round(exportMs),
     [`import_replace_ms_${N}`]: round(importMs),
-    cold_start_ms: round(coldStart),
+    open_ms: round(openMs),
     wasm_bytes: wasm.byteLength,
     wasm_gzip_bytes: gz.byteLength,
     user_agent: navigator.userAgent,

@@ -26,7 +26,7 @@ async function inChromium(path, body, onRequest) {
 }
 
 // The bench page with no work to do: a page of our origin with the package loaded.
-const PACKAGE_PAGE = "bench.html?n=0&rounds=0";
+const PACKAGE_PAGE = "bench.html?n=0&rounds=0&models=0";
 const packageLoaded = (page) => page.waitForFunction(() => window.benchResult || window.benchError);
 const dts = readFileSync(join(root, "pkg/discreet.d.ts"), "utf8");
 
