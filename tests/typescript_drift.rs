@@ -52,6 +52,10 @@ fn full_attribute() -> Attribute {
     .unwrap()
 }
 
+fn empty_disclosure() -> Disclosure {
+    Disclosure { id: "d".into(), at: 0.0, prompt_hash: String::new(), attribute_ids: vec![], attribute_texts: vec![] }
+}
+
 #[test]
 fn records_match() {
     let a = full_attribute();
@@ -59,14 +63,7 @@ fn records_match() {
     assert_eq!(ts_fields("Source"), json_fields(a.source.as_ref().unwrap()));
     assert_eq!(ts_fields("Added"), json_fields(&Added { attribute: a.clone(), added: true }));
     assert_eq!(ts_fields("ImportReport"), json_fields(&ImportReport::default()));
-    let d = Disclosure {
-        id: "d".into(),
-        at: 0.0,
-        prompt_hash: String::new(),
-        attribute_ids: vec![],
-        attribute_texts: vec![],
-    };
-    assert_eq!(ts_fields("Disclosure"), json_fields(&d));
+    assert_eq!(ts_fields("Disclosure"), json_fields(&empty_disclosure()));
     let new = NewAttribute {
         reason: Some("r".into()),
         source: a.source.clone(),
@@ -84,14 +81,7 @@ fn select_and_compose_records_match() {
     let payload = compose("p", &[&a], PayloadFormat::Openai);
     assert_eq!(ts_fields("Payload"), json_fields(&payload));
     assert_eq!(ts_fields("Message"), json_fields(&payload.messages[0]));
-    let d = Disclosure {
-        id: "d".into(),
-        at: 0.0,
-        prompt_hash: String::new(),
-        attribute_ids: vec![],
-        attribute_texts: vec![],
-    };
-    assert_eq!(ts_fields("Composed"), json_fields(&Composed { payload, disclosure: d }));
+    assert_eq!(ts_fields("Composed"), json_fields(&Composed { payload, disclosure: empty_disclosure() }));
 }
 
 #[test]

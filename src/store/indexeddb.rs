@@ -16,6 +16,7 @@ use indexed_db_futures::error::{Error as IdbError, OpenDbError};
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -234,13 +235,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn delete(&self, id: &str) -> Result<bool> {
-        self.check_open()?;
-        let tx = self
-            .db
-            .transaction([ATTRIBUTES, VECTORS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(map_err)?;
+        let tx = self.attribute_writer()?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let existed = store.count().with_query(id).await.map_err(map_err)? > 0;
         store.delete(id).await.map_err(map_err)?;
@@ -254,13 +249,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
-        self.check_open()?;
-        let tx = self
-            .db
-            .transaction([ATTRIBUTES, VECTORS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(map_err)?;
+        let tx = self.attribute_writer()?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         if clear_first {
             store.clear().map_err(map_err)?.await.map_err(map_err)?;
@@ -275,39 +264,48 @@ impl Store for IndexedDbStore {
     }
 
     async fn vectors(&self) -> Result<Vec<CachedVector>> {
-        self.check_open()?;
-        let tx = self.db.transaction(VECTORS).build().map_err(map_err)?;
-        let store = tx.object_store(VECTORS).map_err(map_err)?;
-        let rows = store.get_all::<CachedVector>().serde().map_err(map_err)?.await.map_err(map_err)?;
-        rows.map(|r| r.map_err(map_err)).collect()
+        self.read_all(VECTORS).await
     }
 
     async fn put_vectors(&self, vectors: &[CachedVector]) -> Result<()> {
-        self.check_open()?;
-        if vectors.is_empty() {
-            return Ok(());
-        }
-        let tx = self.db.transaction(VECTORS).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
-        let store = tx.object_store(VECTORS).map_err(map_err)?;
-        for v in vectors {
-            store.put(v).serde().map_err(map_err)?.await.map_err(map_err)?;
-        }
-        commit(tx).await
+        self.put_all(VECTORS, vectors).await
     }
 
     async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()> {
-        self.check_open()?;
-        let tx = self.db.transaction(DISCLOSURES).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
-        let store = tx.object_store(DISCLOSURES).map_err(map_err)?;
-        store.put(disclosure).serde().map_err(map_err)?.await.map_err(map_err)?;
-        commit(tx).await
+        self.put_all(DISCLOSURES, std::slice::from_ref(disclosure)).await
     }
 
     async fn disclosures(&self) -> Result<Vec<Disclosure>> {
+        self.read_all(DISCLOSURES).await
+    }
+}
+
+impl IndexedDbStore {
+    /// Attribute writes also touch the vector cache, in the same transaction.
+    fn attribute_writer(&self) -> Result<Transaction<'_>> {
         self.check_open()?;
-        let tx = self.db.transaction(DISCLOSURES).build().map_err(map_err)?;
-        let store = tx.object_store(DISCLOSURES).map_err(map_err)?;
-        let rows = store.get_all::<Disclosure>().serde().map_err(map_err)?.await.map_err(map_err)?;
+        self.db.transaction([ATTRIBUTES, VECTORS]).with_mode(TransactionMode::Readwrite).build().map_err(map_err)
+    }
+
+    async fn read_all<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
+        self.check_open()?;
+        let tx = self.db.transaction(name).build().map_err(map_err)?;
+        let store = tx.object_store(name).map_err(map_err)?;
+        let rows = store.get_all::<T>().serde().map_err(map_err)?.await.map_err(map_err)?;
         rows.map(|r| r.map_err(map_err)).collect()
+    }
+
+    /// Puts every record in one transaction: all are stored or none.
+    async fn put_all<T: Serialize>(&self, name: &str, records: &[T]) -> Result<()> {
+        self.check_open()?;
+        if records.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction(name).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let store = tx.object_store(name).map_err(map_err)?;
+        for r in records {
+            store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
+        }
+        commit(tx).await
     }
 }

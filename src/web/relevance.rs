@@ -94,7 +94,10 @@ impl RelevanceModel {
     /// Fetches `relevance.json` and the files it names from `baseUrl` (a folder
     /// URL), reporting progress, and keeps verified files in the Cache API so
     /// a reload does not download them again. Fails with `E_MODEL`.
-    pub async fn load(#[wasm_bindgen(js_name = "baseUrl")] base_url: Str, options: Option<LoadOptionsArg>) -> Result<RelevanceModel, JsValue> {
+    pub async fn load(
+        #[wasm_bindgen(js_name = "baseUrl")] base_url: Str,
+        options: Option<LoadOptionsArg>,
+    ) -> Result<RelevanceModel, JsValue> {
         let mut base = args::string("baseUrl", &base_url.into(), 4096).map_err(|e| to_js(&e))?;
         if !base.ends_with('/') {
             base.push('/');
