@@ -22,6 +22,9 @@ else
   echo "warning: $wasm_opt missing (run npm ci); pkg/ is not size-optimized" >&2
 fi
 
+# The worker entry and its typed client are plain JS beside the generated glue.
+cp src/web/js/worker.js src/web/js/client.js src/web/js/client.d.ts pkg/
+
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 cat > pkg/package.json <<JSON
 {
@@ -35,9 +38,11 @@ cat > pkg/package.json <<JSON
   "types": "discreet.d.ts",
   "exports": {
     ".": { "types": "./discreet.d.ts", "default": "./discreet.js" },
+    "./worker": { "types": "./client.d.ts", "default": "./client.js" },
+    "./worker.js": "./worker.js",
     "./discreet_bg.wasm": "./discreet_bg.wasm"
   },
-  "files": ["discreet.js", "discreet.d.ts", "discreet_bg.wasm", "discreet_bg.wasm.d.ts"],
+  "files": ["discreet.js", "discreet.d.ts", "discreet_bg.wasm", "discreet_bg.wasm.d.ts", "worker.js", "client.js", "client.d.ts"],
   "sideEffects": false
 }
 JSON

@@ -295,6 +295,46 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
   }, (path) => requests.push(path));
 });
 
+test("the worker runs the same API off the main thread; a crashed worker fails calls with E_WORKER, the store intact", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { DiscreetWorker } = await import("/pkg/client.js");
+      const { Discreet } = await import("/pkg/discreet.js");
+      const user = `worker-${Date.now()}`;
+      const w = DiscreetWorker.start();
+      const progress = [];
+      const info = await w.loadModel("/models/", { onProgress: (p) => progress.push(p.loaded) });
+      const d = await w.open({ user });
+      await d.add({ text: "The user is vegetarian." });
+      await d.add({ text: "The user restores vintage motorbikes." });
+      const selection = await d.select("Plan my dinners.", { maxAttributes: 1, threshold: 0 });
+      const composed = await d.compose("Plan my dinners.", selection);
+      let code = null;
+      try { await d.add({ text: "" }); } catch (e) { code = [e.name, e.code]; }
+      w.terminate();
+      let afterTerminate = null;
+      try { await d.list(); } catch (e) { afterTerminate = e.code; }
+      const crashing = new (await import("/pkg/client.js")).DiscreetWorker(
+        new Worker(URL.createObjectURL(new Blob(["self.onmessage = () => { throw new Error('boom'); };"], { type: "text/javascript" }))));
+      let crash = null;
+      try { await crashing.open({ user }); } catch (e) { crash = e.code; }
+      const main = await Discreet.open({ user });
+      const intact = (await main.list()).map((a) => a.text);
+      main.close();
+      return { info, progress: progress.length, selected: selection.map((s) => s.attribute.text), system: composed.payload.messages[0].content,
+               code, afterTerminate, crash, intact };
+    });
+    assert.match(r.info.version, /relevance/);
+    assert.ok(r.progress > 0);
+    assert.deepEqual(r.selected, ["The user is vegetarian."]);
+    assert.ok(!r.system.includes("motorbikes"));
+    assert.deepEqual(r.code, ["DiscreetError", "E_INVALID_INPUT"]);
+    assert.equal(r.afterTerminate, "E_WORKER");
+    assert.equal(r.crash, "E_WORKER");
+    assert.deepEqual(r.intact, ["The user is vegetarian.", "The user restores vintage motorbikes."]);
+  }));
+
 test("the demo page opens a profile and adds an attribute through its form", () =>
   inChromium("", async (page) => {
     await page.waitForSelector("#status:has-text('open')");

@@ -1,7 +1,7 @@
 // Compiled with `tsc --strict --noEmit` by the test suite: proves the shipped
 // declarations describe the API precisely enough for a strict consumer.
 import init, { Discreet } from "../../pkg/discreet.js";
-import type { Added, Attribute, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute } from "../../pkg/discreet.js";
+import type { Added, Attribute, Composed, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute, Selection } from "../../pkg/discreet.js";
 
 export async function useEveryMethod(): Promise<void> {
   await init();
@@ -29,3 +29,18 @@ export function codeOf(e: unknown): ErrorCode | null {
 
 // @ts-expect-error: unknown verdicts are rejected at compile time too.
 export const bad: NewAttribute = { text: "x", verdict: "maybe" };
+
+import { DiscreetWorker } from "../../pkg/client.js";
+import type { RemoteDiscreet, WorkerErrorCode } from "../../pkg/client.js";
+
+export async function useTheWorker(): Promise<WorkerErrorCode | null> {
+  const w = DiscreetWorker.start();
+  const { version }: { version: string } = await w.loadModel("/models/", { onProgress: (p) => void p.loaded });
+  const d: RemoteDiscreet = await w.open({ user: "bob" });
+  const picked: Selection[] = await d.select("Plan my dinners", { maxAttributes: 3 });
+  const composed: Composed = await d.compose("Plan my dinners", picked);
+  await d.close();
+  w.terminate();
+  void [version, composed];
+  return null;
+}

@@ -1,0 +1,36 @@
+import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress,
+  NewAttribute, OpenOptions, SelectOptions, Selection } from "./discreet.js";
+
+/** A `Discreet` store living in the worker: the same methods, all async. */
+export interface RemoteDiscreet {
+  add(attribute: NewAttribute): Promise<Added>;
+  get(id: string): Promise<Attribute>;
+  list(): Promise<Attribute[]>;
+  update(id: string, text: string): Promise<Attribute>;
+  remove(id: string): Promise<boolean>;
+  clear(): Promise<void>;
+  exportJson(): Promise<string>;
+  importJson(json: string, options?: ImportOptions): Promise<ImportReport>;
+  disclosures(): Promise<Disclosure[]>;
+  select(prompt: string, options?: SelectOptions): Promise<Selection[]>;
+  compose(prompt: string, selection: Selection[], options?: ComposeOptions): Promise<Composed>;
+  close(): Promise<void>;
+}
+
+export interface WorkerLoadOptions {
+  onProgress?: (progress: LoadProgress) => void;
+  cache?: boolean;
+}
+
+/** Runs Discreet in a Web Worker so inference never blocks the page. Errors are `DiscreetError`s;
+ * if the worker dies, pending and later calls reject with code `E_WORKER`. */
+export declare class DiscreetWorker {
+  constructor(worker: Worker);
+  static start(url?: URL | string): DiscreetWorker;
+  loadModel(baseUrl: string, options?: WorkerLoadOptions): Promise<{ version: string; threshold: number }>;
+  open(options: OpenOptions): Promise<RemoteDiscreet>;
+  terminate(): void;
+}
+
+/** Codes a worker call can fail with: the store's codes, and `E_WORKER` when the worker died. */
+export type WorkerErrorCode = import("./discreet.js").ErrorCode | "E_WORKER";

@@ -1,0 +1,72 @@
+// The page side of worker.js: the same API as `Discreet`, every call async,
+// run in a Web Worker. Errors arrive as `DiscreetError`s with their codes; a
+// crashed worker fails every pending and later call with `E_WORKER`.
+function discreetError(message, code) {
+  const e = new Error(message);
+  e.name = "DiscreetError";
+  e.code = code;
+  return e;
+}
+
+export class DiscreetWorker {
+  #worker;
+  #pending = new Map();
+  #next = 1;
+  #dead = null;
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = ({ data }) => {
+      const call = this.#pending.get(data.id);
+      if (!call) return;
+      if (data.progress) return call.onProgress?.(data.progress);
+      this.#pending.delete(data.id);
+      data.ok ? call.resolve(data.result) : call.reject(discreetError(data.error.message, data.error.code));
+    };
+    const die = (why) => {
+      this.#dead = discreetError(`the Discreet worker stopped: ${why}`, "E_WORKER");
+      for (const call of this.#pending.values()) call.reject(this.#dead);
+      this.#pending.clear();
+    };
+    worker.onerror = (e) => { e.preventDefault?.(); die(e.message || "error"); };
+    worker.onmessageerror = () => die("a message could not be read");
+  }
+
+  /** Starts the worker that ships beside this file. */
+  static start(url = new URL("./worker.js", import.meta.url)) {
+    return new DiscreetWorker(new Worker(url, { type: "module" }));
+  }
+
+  #send(op, args, onProgress) {
+    if (this.#dead) return Promise.reject(this.#dead);
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#worker.postMessage({ id, op, args });
+    });
+  }
+
+  /** Loads the relevance model inside the worker; every store opened there uses it. */
+  loadModel(baseUrl, options = {}) {
+    const { onProgress, ...rest } = options;
+    return this.#send("loadModel", [baseUrl, rest], onProgress);
+  }
+
+  async open(options) {
+    const handle = await this.#send("open", [options]);
+    const call = (method) => (...args) => this.#send("call", [handle, method, args]);
+    return {
+      add: call("add"), get: call("get"), list: call("list"), update: call("update"), remove: call("remove"),
+      clear: call("clear"), exportJson: call("exportJson"), importJson: call("importJson"),
+      disclosures: call("disclosures"), select: call("select"), compose: call("compose"),
+      close: () => this.#send("close", [handle]),
+    };
+  }
+
+  terminate() {
+    this.#worker.terminate();
+    this.#dead = discreetError("the Discreet worker was terminated", "E_WORKER");
+    for (const call of this.#pending.values()) call.reject(this.#dead);
+    this.#pending.clear();
+  }
+}
