@@ -9,6 +9,8 @@ const root = resolve(fileURLToPath(import.meta.url), "../..");
 const mounts = [
   ["/pkg/", join(root, "pkg")],
   ["/models/", join(root, "models")],
+  // The peer runtime the benchmark compares against (a dev dependency, never shipped).
+  ["/ort/", join(root, "node_modules/onnxruntime-web/dist")],
   ["/", join(root, "www")],
 ];
 const types = {

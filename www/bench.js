@@ -39,21 +39,45 @@ async function selectBench(model, n) {
   return { fillMs, p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
+// The same 16-token input for both runtimes ([CLS] ... [SEP], MiniLM WordPiece ids).
+const SIXTEEN = "please suggest three quick vegetarian dinners i could cook tonight after work at home";
+const SIXTEEN_IDS = [101, 3531, 6592, 2093, 4248, 23566, 29236, 1045, 2071, 5660, 3892, 2044, 2147, 2012, 2188, 102];
+
+// onnxruntime-web (wasm backend, one thread) on the very int8 encoder file Discreet ships.
+async function ortEncoder() {
+  const ort = await import("./ort/ort.wasm.min.mjs");
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = new URL("./ort/", location.href).href;
+  const manifest = await (await fetch("./models/relevance.json")).json();
+  const bytes = new Uint8Array(await (await fetch(`./models/${manifest.files.encoder.path}`)).arrayBuffer());
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+  const ids = new ort.Tensor("int64", BigInt64Array.from(SIXTEEN_IDS.map(BigInt)), [1, 16]);
+  const mask = new ort.Tensor("int64", new BigInt64Array(16).fill(1n), [1, 16]);
+  return () => session.run({ input_ids: ids, attention_mask: mask });
+}
+
 async function modelBench() {
   let modelBytes = 0;
   const model = await RelevanceModel.load("./models/", { onProgress: (p) => { modelBytes = p.total; } });
   // performance.now() counts from navigation: page load to wasm + model ready.
   const coldStart = performance.now();
-  // 16 tokens with [CLS] and [SEP].
-  const sixteen = "please suggest three quick vegetarian dinners i could cook tonight after work";
+  // Discreet's encoder as it ships (tokenizer included) vs ORT on the same file, interleaved.
+  const ort = params.get("ort") === "0" ? null : await ortEncoder();
   const encoder = [];
-  for (let i = 0; i < ROUNDS; i++) encoder.push((await timed(() => model.scoreTexts(sixteen, [])))[0]);
+  const encoderOrt = [];
+  for (let i = 0; i < 3; i++) { model.scoreTexts(SIXTEEN, []); await ort?.(); }
+  for (let i = 0; i < Math.max(ROUNDS, 30); i++) {
+    encoder.push((await timed(() => model.scoreTexts(SIXTEEN, [])))[0]);
+    if (ort) encoderOrt.push((await timed(ort))[0]);
+  }
   const s50 = await selectBench(model, 50);
   const s200 = await selectBench(model, 200);
   return {
     cold_start_ms: round(coldStart),
     model_bytes: modelBytes,
     encoder_ms_discreet: round(percentile(encoder, 50)),
+    ...(ort ? { encoder_ms_ort: round(percentile(encoderOrt, 50)),
+                ratio_discreet_over_ort: round(percentile(encoder, 50) / percentile(encoderOrt, 50)) } : {}),
     select_p50_ms_50: round(s50.p50),
     select_p95_ms_50: round(s50.p95),
     select_p50_ms_200: round(s200.p50),
