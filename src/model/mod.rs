@@ -104,10 +104,6 @@ impl RelevanceModel {
     }
 }
 
-fn tensor_error(e: impl std::fmt::Display) -> Error {
-    model_error("inference", e)
-}
-
 pub(crate) fn run_error(e: TractError) -> Error {
-    tensor_error(e)
+    model_error("inference", e)
 }

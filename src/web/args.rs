@@ -26,6 +26,10 @@ pub fn record<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T> {
     if !value.is_object() || js_sys::Array::is_array(&value) {
         return Err(Error::invalid(format!("{what} must be an object")));
     }
+    via_json(what, value)
+}
+
+fn via_json<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T> {
     let mut tree: serde_json::Value =
         serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(format!("{what}: {e}")))?;
     drop_nulls(&mut tree);
@@ -51,10 +55,7 @@ pub fn list<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<Vec<T>> {
     if !js_sys::Array::is_array(&value) {
         return Err(Error::invalid(format!("{what} must be an array")));
     }
-    let mut tree: serde_json::Value =
-        serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(format!("{what}: {e}")))?;
-    drop_nulls(&mut tree);
-    serde_json::from_value(tree).map_err(|e| Error::invalid(format!("{what}: {e}")))
+    via_json(what, value)
 }
 
 pub fn optional_record<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T> {
