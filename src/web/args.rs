@@ -19,6 +19,17 @@ pub fn string(what: &str, value: &JsValue, max_chars: u32) -> Result<String> {
     Ok(String::from(s))
 }
 
+/// Longest prompt accepted, in UTF-16 units; the model reads only its first 128 tokens.
+const MAX_PROMPT_CHARS: u32 = 100_000;
+
+pub fn prompt(value: &JsValue) -> Result<String> {
+    string("prompt", value, MAX_PROMPT_CHARS)
+}
+
+pub fn id(value: &JsValue) -> Result<String> {
+    string("id", value, crate::attribute::MAX_ID_CHARS as u32)
+}
+
 /// Goes through `serde_json::Value` because serde-wasm-bindgen reads only the
 /// fields a struct names, which would let a misspelt option pass silently;
 /// serde_json enforces `deny_unknown_fields`.

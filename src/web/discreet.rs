@@ -12,7 +12,7 @@ use super::errors::to_js;
 use super::host::BrowserEnv;
 use super::relevance::RelevanceModel;
 use super::types::*;
-use crate::attribute::{NewAttribute, MAX_ID_CHARS, MAX_TEXT_CHARS};
+use crate::attribute::{NewAttribute, MAX_TEXT_CHARS};
 use crate::compose::PayloadFormat;
 use crate::error::{Error, Result};
 use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
@@ -57,9 +57,6 @@ struct SelectedRef {
 struct IdOnly {
     id: String,
 }
-
-/// Longest prompt accepted, in UTF-16 units.
-const MAX_PROMPT_CHARS: u32 = 100_000;
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -131,7 +128,7 @@ impl Discreet {
     /// Attributes awaiting review are candidates only with `includeReview`;
     /// rejected ones never.
     pub fn select(&self, prompt: Str, options: Option<SelectOptionsArg>) -> PromiseSelections {
-        let prompt = args::string("prompt", &prompt.into(), MAX_PROMPT_CHARS);
+        let prompt = args::prompt(&prompt.into());
         let options = args::optional_record::<SelectOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let (profile, model) = (self.profile(), self.model());
         typed(settle(async move {
@@ -154,7 +151,7 @@ impl Discreet {
         selection: SelectionArrayArg,
         options: Option<ComposeOptionsArg>,
     ) -> PromiseComposed {
-        let prompt = args::string("prompt", &prompt.into(), MAX_PROMPT_CHARS);
+        let prompt = args::prompt(&prompt.into());
         let ids = args::list::<SelectedRef>("selection", selection.into())
             .map(|s| s.into_iter().map(|s| s.attribute.id).collect::<Vec<String>>());
         let options =
@@ -171,7 +168,7 @@ impl Discreet {
     }
 
     pub fn get(&self, id: Str) -> PromiseAttribute {
-        let id = args::string("id", &id.into(), MAX_ID_CHARS as u32);
+        let id = args::id(&id.into());
         let profile = self.profile();
         typed(settle(async move { profile?.get(&id?).await }))
     }
@@ -184,7 +181,7 @@ impl Discreet {
 
     /// Replaces the text of an attribute; it is then marked `userEdited`.
     pub fn update(&self, id: Str, text: Str) -> PromiseAttribute {
-        let id = args::string("id", &id.into(), MAX_ID_CHARS as u32);
+        let id = args::id(&id.into());
         // Room for white space that cleaning removes; the core enforces the real cap.
         let text = args::string("text", &text.into(), 4 * MAX_TEXT_CHARS as u32);
         let profile = self.profile();
@@ -193,7 +190,7 @@ impl Discreet {
 
     /// Resolves to whether an attribute was deleted.
     pub fn remove(&self, id: Str) -> PromiseBool {
-        let id = args::string("id", &id.into(), MAX_ID_CHARS as u32);
+        let id = args::id(&id.into());
         let profile = self.profile();
         typed(settle(async move { profile?.remove(&id?).await }))
     }

@@ -11,8 +11,6 @@ use crate::attribute::MAX_TEXT_CHARS;
 use crate::error::Error;
 use crate::model::{ModelFiles, RelevanceModel as CoreModel};
 
-/// Longest prompt accepted, in UTF-16 units; the model reads its first 128 tokens.
-const MAX_PROMPT_CHARS: u32 = 100_000;
 const MAX_ATTRIBUTES_PER_CALL: usize = 10_000;
 
 /// `{ onProgress?: (p) => void, cache?: boolean }`; anything else is refused.
@@ -140,7 +138,7 @@ impl RelevanceModel {
     /// Probability, per attribute, that it should change the answer to `prompt`.
     #[wasm_bindgen(js_name = scoreTexts)]
     pub fn score_texts(&self, prompt: Str, attributes: StrArray) -> Result<Vec<f32>, JsValue> {
-        let prompt = args::string("prompt", &prompt.into(), MAX_PROMPT_CHARS).map_err(|e| to_js(&e))?;
+        let prompt = args::prompt(&prompt.into()).map_err(|e| to_js(&e))?;
         let list: JsValue = attributes.into();
         let Some(list) = list.dyn_ref::<js_sys::Array>() else {
             return Err(to_js(&Error::invalid("attributes must be an array of strings")));
