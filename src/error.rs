@@ -21,6 +21,8 @@ pub enum Error {
     Closed,
     /// A model file is missing, corrupt or of the wrong kind.
     Model(String),
+    /// The chat model's extraction reply is not the JSON the prompt asked for.
+    BadExtraction(String),
 }
 
 impl Error {
@@ -35,6 +37,7 @@ impl Error {
             Error::Blocked(String::new()),
             Error::Closed,
             Error::Model(String::new()),
+            Error::BadExtraction(String::new()),
         ]
     }
 
@@ -49,6 +52,7 @@ impl Error {
             Error::Blocked(_) => "E_BLOCKED",
             Error::Closed => "E_CLOSED",
             Error::Model(_) => "E_MODEL",
+            Error::BadExtraction(_) => "E_BAD_EXTRACTION",
         }
     }
 
@@ -68,6 +72,7 @@ impl fmt::Display for Error {
             Error::Blocked(m) => write!(f, "database upgrade blocked: {m}"),
             Error::Closed => write!(f, "the store is closed"),
             Error::Model(m) => write!(f, "model error: {m}"),
+            Error::BadExtraction(m) => write!(f, "unusable extraction reply: {m}"),
         }
     }
 }

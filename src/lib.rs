@@ -8,12 +8,14 @@ pub mod env;
 pub mod error;
 pub mod eval;
 pub mod exchange;
+pub mod extract;
 pub mod judgments;
 pub mod model;
 pub mod profile;
 pub mod select;
 pub mod store;
 pub mod vector_cache;
+pub mod verify;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -5,16 +5,18 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::attribute::{normalize, validate_text, Attribute, NewAttribute};
+use crate::attribute::{normalize, validate_text, Attribute, NewAttribute, Source, Verdict};
 use crate::compose::{compose, Payload, PayloadFormat};
 use crate::disclosure::{prompt_hash, Disclosure};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportMode, ImportReport};
-use crate::model::RelevanceModel;
+use crate::extract::{parse_extraction, ChatMessage, Role};
+use crate::model::{RelevanceModel, VerifierModel};
 use crate::select::{SelectOptions, Selector};
 use crate::store::Store;
 use crate::vector_cache;
+use crate::verify::{Context, Verification, Verifier};
 
 pub struct Profile<S, E> {
     store: S,
@@ -44,6 +46,19 @@ pub struct Selection {
 pub struct Composed {
     pub payload: Payload,
     pub disclosure: Disclosure,
+}
+
+/// What `ingest` did with each candidate of an extraction reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestReport {
+    pub accepted: Vec<Verification>,
+    /// Stored, but not used by `select` until the user confirms (or `includeReview`).
+    pub review: Vec<Verification>,
+    /// Not stored.
+    pub rejected: Vec<Verification>,
+    /// The records written: the accepted and review candidates, in order.
+    pub stored: Vec<Attribute>,
 }
 
 impl<S: Store, E: Env> Profile<S, E> {
@@ -167,6 +182,61 @@ impl<S: Store, E: Env> Profile<S, E> {
         let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
         let picked = Selector::new(model).select(prompt, &refs, options)?;
         Ok(picked.into_iter().map(|s| Selection { attribute: eligible[s.index].clone(), score: s.score }).collect())
+    }
+
+    /// The only way extracted attributes reach storage: the chat model's
+    /// `reply` to `extraction_prompt(conversation)` is parsed, each candidate
+    /// verified against the user's own messages and the stored profile, and
+    /// the accepted and review ones written in one transaction. A reply that
+    /// cannot be parsed stores nothing (`E_BAD_EXTRACTION`).
+    pub async fn ingest(
+        &self,
+        encoder: &RelevanceModel,
+        verifier: &VerifierModel,
+        conversation: &[ChatMessage],
+        conversation_id: Option<&str>,
+        reply: &str,
+    ) -> Result<IngestReport> {
+        let candidates = parse_extraction(reply)?;
+        let user_messages: Vec<&ChatMessage> = conversation.iter().filter(|m| m.role == Role::User).collect();
+        let context = Context {
+            user_messages: Some(user_messages.iter().map(|m| m.content.clone()).collect()),
+            stored: self.store.list().await?.iter().map(Attribute::normalized).collect(),
+        };
+        let verified = Verifier::new(encoder, verifier).verify(&candidates, &context)?;
+        let mut report = IngestReport { accepted: vec![], review: vec![], rejected: vec![], stored: vec![] };
+        for v in verified {
+            if v.verdict == Verdict::Rejected {
+                report.rejected.push(v);
+                continue;
+            }
+            let c = &v.candidate;
+            let source = conversation_id.map(|id| Source {
+                conversation_id: id.to_string(),
+                message_ids: user_messages
+                    .iter()
+                    .filter(|m| c.evidence.iter().any(|q| m.content.contains(q.as_str())))
+                    .filter_map(|m| m.id.clone())
+                    .collect(),
+            });
+            let new = NewAttribute {
+                text: c.attribute.clone(),
+                reason: Some(c.reason.clone()),
+                evidence: c.evidence.clone(),
+                source,
+                verdict: v.verdict,
+                verifier_score: v.score.map(f64::from),
+                ..Default::default()
+            };
+            report.stored.push(new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?);
+            if v.verdict == Verdict::Accepted {
+                report.accepted.push(v);
+            } else {
+                report.review.push(v);
+            }
+        }
+        self.store.write_all(false, &report.stored).await?;
+        Ok(report)
     }
 
     /// Builds the payload for the remote model from the chosen attribute ids

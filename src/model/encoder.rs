@@ -54,34 +54,52 @@ impl Encoder {
     }
 }
 
-/// (prompt vector, N attribute vectors) -> N probabilities, in one run.
+/// How a pair head pairs its two inputs: one query against N rows (relevance:
+/// prompt x attributes), or row by row (verifier: attribute i x evidence i).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Pairing {
+    OneToMany,
+    RowWise,
+}
+
+/// Two sets of vectors -> N probabilities, in one run.
 pub struct Head {
     plan: Plan,
     dimension: usize,
+    pairing: Pairing,
 }
 
 impl Head {
-    pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
+    pub fn from_bytes(bytes: &[u8], dimension: usize, pairing: Pairing) -> Result<Self> {
         let plan = plan("head", bytes, |symbols| {
-            let prompt = InferenceFact::dt_shape(f32::datum_type(), tvec!(1.to_dim(), dimension.to_dim()));
             let n = symbols.sym("N").to_dim();
-            vec![prompt, InferenceFact::dt_shape(f32::datum_type(), tvec!(n, dimension.to_dim()))]
+            let first_rows = if pairing == Pairing::OneToMany { 1.to_dim() } else { n.clone() };
+            vec![
+                InferenceFact::dt_shape(f32::datum_type(), tvec!(first_rows, dimension.to_dim())),
+                InferenceFact::dt_shape(f32::datum_type(), tvec!(n, dimension.to_dim())),
+            ]
         })?;
-        Ok(Head { plan, dimension })
+        Ok(Head { plan, dimension, pairing })
     }
 
-    pub fn score(&self, prompt: &[f32], attributes: &[&[f32]]) -> Result<Vec<f32>> {
-        if attributes.is_empty() {
+    /// `first` holds one vector (`OneToMany`) or as many as `second` (`RowWise`).
+    pub fn score(&self, first: &[&[f32]], second: &[&[f32]]) -> Result<Vec<f32>> {
+        if second.is_empty() {
             return Ok(Vec::new());
         }
         let d = self.dimension;
-        if prompt.len() != d || attributes.iter().any(|a| a.len() != d) {
+        let rows = if self.pairing == Pairing::OneToMany { 1 } else { second.len() };
+        if first.len() != rows {
+            return Err(Error::invalid(format!("expected {rows} vectors on the left, got {}", first.len())));
+        }
+        if first.iter().chain(second).any(|a| a.len() != d) {
             return Err(Error::invalid(format!("vectors must have {d} dimensions")));
         }
-        let prompt = Tensor::from_shape(&[1, d], prompt).map_err(run_error)?;
-        let flat: Vec<f32> = attributes.iter().flat_map(|a| a.iter().copied()).collect();
-        let attributes = Tensor::from_shape(&[attributes.len(), d], &flat).map_err(run_error)?;
-        let out = self.plan.run(tvec!(prompt.into(), attributes.into())).map_err(run_error)?;
+        let tensor = |vs: &[&[f32]]| {
+            let flat: Vec<f32> = vs.iter().flat_map(|a| a.iter().copied()).collect();
+            Tensor::from_shape(&[vs.len(), d], &flat).map_err(run_error)
+        };
+        let out = self.plan.run(tvec!(tensor(first)?.into(), tensor(second)?.into())).map_err(run_error)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
         Ok(view.iter().copied().collect())
     }

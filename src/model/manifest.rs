@@ -45,19 +45,27 @@ impl Manifest {
     /// A truncated download or a file from another model version is refused
     /// before it reaches the ONNX parser.
     pub fn check(&self, name: &str, bytes: &[u8]) -> Result<()> {
-        let entry = self.file(name)?;
-        if bytes.len() as u64 != entry.bytes {
+        self.file(name)?.check(bytes)
+    }
+}
+
+impl FileEntry {
+    pub fn check(&self, bytes: &[u8]) -> Result<()> {
+        if bytes.len() as u64 != self.bytes {
             return Err(Error::Model(format!(
                 "{}: {} bytes, expected {} (truncated or wrong file)",
-                entry.path,
+                self.path,
                 bytes.len(),
-                entry.bytes
+                self.bytes
             )));
         }
-        let digest: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-        if digest != entry.sha256 {
-            return Err(Error::Model(format!("{}: checksum mismatch (corrupt or wrong file)", entry.path)));
+        if sha256_hex(bytes) != self.sha256 {
+            return Err(Error::Model(format!("{}: checksum mismatch (corrupt or wrong file)", self.path)));
         }
         Ok(())
     }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -5,13 +5,15 @@
 mod encoder;
 mod manifest;
 mod tokenize;
+mod verifier;
 
 pub use manifest::{FileEntry, Manifest};
+pub use verifier::{Thresholds, VerifierManifest, VerifierModel};
 
 use tract_onnx::prelude::*;
 
 use crate::error::{Error, Result};
-use encoder::{Encoder, Head};
+use encoder::{Encoder, Head, Pairing};
 use tokenize::TextTokenizer;
 
 /// The model files, as bytes.
@@ -42,7 +44,7 @@ impl RelevanceModel {
         Ok(RelevanceModel {
             tokenizer: TextTokenizer::from_bytes(files.tokenizer)?,
             encoder: Encoder::from_bytes(files.encoder, manifest.dimension)?,
-            head: Head::from_bytes(files.head, manifest.dimension)?,
+            head: Head::from_bytes(files.head, manifest.dimension, Pairing::OneToMany)?,
             manifest,
         })
     }
@@ -74,11 +76,17 @@ impl RelevanceModel {
         &self.manifest.version
     }
 
+    /// Identifies the encoder, so a head trained on its vectors can insist on it.
+    pub fn encoder_sha256(&self) -> &str {
+        self.manifest.files.get("encoder").map_or("", |f| f.sha256.as_str())
+    }
+
     pub fn threshold(&self) -> f32 {
         self.manifest.threshold
     }
 
-    fn embed(&self, text: &str, max_tokens: usize) -> Result<Vec<f32>> {
+    /// Any text, cut to `max_tokens` tokens.
+    pub fn embed(&self, text: &str, max_tokens: usize) -> Result<Vec<f32>> {
         let ids = self.tokenizer.ids(text, max_tokens)?;
         self.encoder.embed(&ids)
     }
@@ -93,7 +101,7 @@ impl RelevanceModel {
 
     /// Probability that each attribute should change the answer to the prompt.
     pub fn score(&self, prompt: &[f32], attributes: &[&[f32]]) -> Result<Vec<f32>> {
-        self.head.score(prompt, attributes)
+        self.head.score(&[prompt], attributes)
     }
 
     /// Convenience for one-off use and evaluation: encodes both sides.

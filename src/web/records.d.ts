@@ -7,7 +7,8 @@ export type ErrorCode =
   | "E_QUOTA"
   | "E_BLOCKED"
   | "E_CLOSED"
-  | "E_MODEL";
+  | "E_MODEL"
+  | "E_BAD_EXTRACTION";
 
 export interface DiscreetError extends Error {
   name: "DiscreetError";

@@ -1,6 +1,7 @@
 //! Native command line over the same core the browser runs.
 
 mod eval_relevance;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +10,11 @@ const USAGE: &str = "usage:
   discreet eval relevance --data FILE.jsonl [--models DIR] [--labels-from llm:NAME] [--threshold T]
       score every (prompt, attribute) pair and print agreement with the human labels;
       the last line is one JSON object
+  discreet verify --data FILE.jsonl [--models DIR]
+      verify candidate attributes (lines with `attribute`, `reason`, optional `evidence`
+      and a human `label` ok|unsure|bad); one JSON line each, then a summary line
+  discreet parse-extraction FILE
+      parse a chat model's reply to the extraction prompt; print the candidates as JSON
   discreet check-export FILE   validate a Discreet export file; print a summary as JSON
   discreet --version
 
@@ -62,11 +68,20 @@ fn eval(rest: &[String]) -> Result<String, String> {
     eval_relevance::run(eval_relevance::Args { data, models: &models, labels_from: get("--labels-from"), threshold })
 }
 
+fn verify(rest: &[String]) -> Result<String, String> {
+    let flags = flags(rest, &["--data", "--models"])?;
+    let get = |name: &str| flags.iter().rev().find(|(f, _)| *f == name).map(|(_, v)| *v);
+    let data = get("--data").ok_or_else(|| format!("--data is required\n{USAGE}"))?;
+    verify::run(data, &get("--models").map(PathBuf::from).unwrap_or_else(default_models))
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["eval", "relevance", ..] => eval(&args[2..]),
         ["check-export", path] => check_export(path),
+        ["verify", ..] => verify(&args[1..]),
+        ["parse-extraction", path] => verify::parse_file(path),
         ["--version"] => Ok(format!("discreet {}", env!("CARGO_PKG_VERSION"))),
         _ => Err(USAGE.to_string()),
     };

@@ -1,0 +1,114 @@
+//! `discreet verify` and `discreet parse-extraction`: stage 1 over files.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::Path;
+use std::time::Instant;
+
+use discreet::eval::binary_metrics;
+use discreet::extract::{parse_extraction, Candidate};
+use discreet::model::{RelevanceModel, VerifierModel};
+use discreet::verify::{Context, Verifier};
+use discreet::Verdict;
+use serde::Deserialize;
+use serde_json::json;
+
+/// One input line: a candidate, and optionally a human's stage-1 label.
+#[derive(Deserialize)]
+struct Line {
+    attribute: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    evidence: Vec<String>,
+    #[serde(default)]
+    label: Option<Label>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Label {
+    Ok,
+    Unsure,
+    Bad,
+}
+
+fn read_lines(path: &str) -> Result<Vec<(usize, Line)>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| format!("{path}: line {n}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(&line).map_err(|e| format!("{path}: line {n}: {e}"))?;
+        out.push((n, parsed));
+    }
+    if out.is_empty() {
+        return Err(format!("{path}: no lines to verify"));
+    }
+    Ok(out)
+}
+
+/// Prints one JSON line per input, then a summary line. Each line is
+/// verified on its own: without the conversation, the evidence rules cannot run.
+pub fn run(data: &str, models: &Path) -> Result<String, String> {
+    let lines = read_lines(data)?;
+    let encoder = RelevanceModel::from_dir(models).map_err(|e| e.to_string())?;
+    let model = VerifierModel::from_dir(models, &encoder).map_err(|e| e.to_string())?;
+    let verifier = Verifier::new(&encoder, &model);
+    let mut out = Vec::with_capacity(lines.len() + 1);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut human_bad, mut flagged) = (Vec::new(), Vec::new());
+    let started = Instant::now();
+    for (n, line) in &lines {
+        let candidate = Candidate {
+            attribute: line.attribute.clone(),
+            reason: line.reason.clone(),
+            evidence: line.evidence.clone(),
+            confidence: 1.0,
+        };
+        let v = verifier.verify(&[candidate], &Context::default()).map_err(|e| e.to_string())?.remove(0);
+        let verdict = match v.verdict {
+            Verdict::Accepted => "accepted",
+            Verdict::Review => "review",
+            _ => "rejected",
+        };
+        *counts.entry(verdict).or_default() += 1;
+        if let Some(rule) = v.rule {
+            *by_rule.entry(serde_json::to_value(rule).unwrap().as_str().unwrap_or("").to_string()).or_default() += 1;
+        }
+        if let Some(label) = line.label.filter(|l| *l != Label::Unsure) {
+            human_bad.push(label == Label::Bad);
+            flagged.push(v.verdict != Verdict::Accepted);
+        }
+        out.push(
+            json!({"line": n, "attribute": line.attribute, "score": v.score, "verdict": verdict,
+                   "rule": v.rule, "explanation": v.explanation})
+            .to_string(),
+        );
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0 / lines.len() as f64;
+    let mut summary = json!({
+        "summary": true, "n": lines.len(), "accepted": counts.get("accepted").copied().unwrap_or(0),
+        "review": counts.get("review").copied().unwrap_or(0), "rejected": counts.get("rejected").copied().unwrap_or(0),
+        "by_rule": by_rule, "model": model.version(), "thresholds": model.thresholds(), "ms_per_item": ms,
+    });
+    if !human_bad.is_empty() {
+        // Agreement with human ok/bad labels, "problematic" as the positive class
+        // (the paper's framing); anything not accepted counts as flagged.
+        summary["flag_vs_human"] = serde_json::to_value(binary_metrics(&human_bad, &flagged)).unwrap_or_default();
+    }
+    out.push(summary.to_string());
+    Ok(out.join("\n"))
+}
+
+pub fn parse_file(path: &str) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| format!("{path}: not valid UTF-8 at byte {} [E_BAD_EXTRACTION]", e.valid_up_to()))?;
+    let candidates = parse_extraction(text).map_err(|e| format!("{path}: {e} [{}]", e.code()))?;
+    serde_json::to_string_pretty(&candidates).map_err(|e| e.to_string())
+}

@@ -1,0 +1,48 @@
+//! Stage 1, extraction: the prompt Discreet gives the app's chat model to
+//! propose attributes from a conversation, and a strict parser of its reply.
+//! Nothing parsed here is stored until the verifier has seen it.
+
+mod parse;
+mod prompt;
+
+pub use parse::{parse_extraction, MAX_CANDIDATES, MAX_REPLY_BYTES};
+pub use prompt::{extraction_prompt, MAX_CONVERSATION_CHARS, MAX_MESSAGES};
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+/// One chat message, in the OpenAI shape most chat apps already hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        ChatMessage { role, content: content.into(), id: None }
+    }
+}
+
+/// An attribute the chat model proposed, with its support.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Candidate {
+    /// One third-person sentence about the user.
+    pub attribute: String,
+    pub reason: String,
+    /// Quotes of the user's own words.
+    pub evidence: Vec<String>,
+    /// The extractor's own confidence, 0..1.
+    pub confidence: f64,
+}
