@@ -1,5 +1,5 @@
 # Discreet: `make demo` serves the demo, `make test` runs every test.
-.PHONY: demo test test-native test-browser test-pkg bench pkg setup setup-browser clean
+.PHONY: demo test test-native test-train test-browser test-pkg bench pkg setup setup-browser clean
 
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
@@ -17,11 +17,15 @@ pkg: setup
 demo: pkg
 	PORT=$(PORT) node tools/serve.mjs
 
-test: setup-browser test-native test-browser test-pkg
+test: setup-browser test-native test-train test-browser test-pkg
 
 test-native:
 	cargo fmt --check
 	cargo test --profile ci
+
+# The verifier's retraining from human judgments (numpy + ONNX, no torch), loaded back in Rust.
+test-train:
+	tests/train_verifier.sh
 
 # The wasm build in headless Chromium against real IndexedDB.
 test-browser:

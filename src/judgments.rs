@@ -1,5 +1,7 @@
 //! Human relevance judgments in the shared JSONL format (one pair a line:
 //! `prompt`, `attribute`, `relevant`, optional `reason` and `llm_votes`).
+//! The study page's export mixes stages, each line tagged with `stage`
+//! (`attribute`, `relevance`, `response`); lines of other stages are skipped.
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -29,7 +31,14 @@ pub fn read_relevance(reader: impl BufRead) -> Result<Vec<RelevanceJudgment>> {
         if line.trim().is_empty() {
             continue;
         }
-        let j: RelevanceJudgment = serde_json::from_str(&line).map_err(|e| Error::invalid(format!("line {n}: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| Error::invalid(format!("line {n}: {e}")))?;
+        // A study export holds every stage; this reader takes the relevance lines.
+        if value.get("stage").is_some_and(|s| s != "relevance") {
+            continue;
+        }
+        let j: RelevanceJudgment =
+            serde_json::from_value(value).map_err(|e| Error::invalid(format!("line {n}: {e}")))?;
         if j.prompt.trim().is_empty() || j.attribute.trim().is_empty() {
             return Err(Error::invalid(format!("line {n}: empty prompt or attribute")));
         }
@@ -49,7 +58,8 @@ mod tests {
     fn reads_the_shared_format() {
         let data = r#"{"user":"u1","prompt":"p","attribute":"a","reason":"r","relevant":true,"llm_votes":{"gpt-5.4":false}}
 
-{"prompt":"p2","attribute":"a2","relevant":false}"#;
+{"stage":"attribute","attribute":"a","label":"ok"}
+{"stage":"relevance","prompt":"p2","attribute":"a2","relevant":false}"#;
         let j = read_relevance(data.as_bytes()).unwrap();
         assert_eq!(j.len(), 2);
         assert!(!j[0].llm_votes["gpt-5.4"]);

@@ -115,3 +115,69 @@ fn bad_flags_are_rejected() {
         assert_eq!(code, 2, "{args:?}");
     }
 }
+
+#[test]
+fn verify_prints_a_line_per_candidate_then_a_summary() {
+    let data = temp_file(
+        "candidates.jsonl",
+        br#"{"attribute":"The user keeps a vegetarian diet.","reason":"They say they have been vegetarian for ten years.","label":"ok"}
+{"attribute":"The user likes it.","reason":"They thank the assistant.","label":"bad"}
+
+{"attribute":"The user is a professional sailor.","reason":"They asked for help formatting a spreadsheet.","label":"bad"}
+"#,
+    );
+    let (code, stdout, stderr) = discreet(&["verify", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[1]["rule"], "not_standalone");
+    assert_eq!(lines[1]["verdict"], "rejected");
+    assert!(lines[1]["score"].is_null());
+    assert_eq!(lines[2]["line"], 4);
+    let s0 = lines[0]["score"].as_f64().unwrap();
+    let s2 = lines[2]["score"].as_f64().unwrap();
+    assert!(s0 > s2, "a supported claim outscores an unsupported one: {s0} vs {s2}");
+    let summary = &lines[3];
+    assert_eq!(summary["n"], 3);
+    let total: u64 = ["accepted", "review", "rejected"].iter().map(|k| summary[k].as_u64().unwrap()).sum();
+    assert_eq!(total, 3);
+    assert_eq!(summary["by_rule"]["not_standalone"], 1);
+    assert_eq!(summary["flag_vs_human"]["n"], 3);
+}
+
+#[test]
+fn verify_reports_bad_input_by_line() {
+    let data =
+        temp_file("bad-candidates.jsonl", b"{\"attribute\":\"The user a\",\"reason\":\"r\"}\n{\"reason\":\"r\"}\n");
+    let (code, _, stderr) = discreet(&["verify", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 2") && stderr.contains("attribute"), "{stderr}");
+    let utf8 = temp_file("bad-utf8.jsonl", b"{\"attribute\":\"The user \xff\",\"reason\":\"r\"}\n");
+    let (code, _, stderr) = discreet(&["verify", "--data", utf8.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 1"), "{stderr}");
+}
+
+#[test]
+fn parse_extraction_prints_candidates_or_the_reason() {
+    let reply = temp_file(
+        "reply.txt",
+        "Here:\n```json\n[{\"attribute\":\"The user is vegan.\",\"reason\":\"r\",\"evidence\":[\"I'm vegan\"],\"confidence\":0.8}]\n```\n"
+            .as_bytes(),
+    );
+    let (code, stdout, stderr) = discreet(&["parse-extraction", reply.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let parsed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(parsed[0]["attribute"], "The user is vegan.");
+
+    let wrong = temp_file("wrong.txt", br#"[{"attribute":"The user","reason":"r","evidence":"x","confidence":1}]"#);
+    let (code, _, stderr) = discreet(&["parse-extraction", wrong.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("E_BAD_EXTRACTION") && stderr.contains("`evidence`"), "{stderr}");
+
+    let invalid = temp_file("invalid-utf8.txt", b"[{\"attribute\":\"The user \xc3\x28\"}]");
+    let (code, _, stderr) = discreet(&["parse-extraction", invalid.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not valid UTF-8 at byte 24"), "{stderr}");
+}

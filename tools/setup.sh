@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing Discreet needs, skipping what is already
-# there: the wasm target, wasm-bindgen-cli at the version in Cargo.lock,
+# there: python3-venv, the wasm target, wasm-bindgen-cli at the version in Cargo.lock,
 # Debian's Chromium + ChromeDriver (with --browser), and the npm dev tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# tests/train_verifier.sh makes a venv; Debian splits venv support out of python3.
+if ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq python3-venv >/dev/null
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown

@@ -40,12 +40,20 @@ pub fn parse_extraction(reply: &str) -> Result<Vec<Candidate>> {
 fn find_list(reply: &str) -> Result<Vec<Value>> {
     let mut found_json = None;
     for region in fenced_blocks(reply).into_iter().chain([reply]) {
-        for (tries, (start, _)) in region.match_indices(['[', '{']).enumerate() {
-            if tries == MAX_STARTS {
+        // A value that parsed is skipped whole: an array inside a rejected object is not the answer.
+        let mut parsed_to = 0;
+        let mut tries = 0;
+        for (start, _) in region.match_indices(['[', '{']) {
+            if start < parsed_to {
+                continue;
+            }
+            tries += 1;
+            if tries > MAX_STARTS {
                 break;
             }
             let mut values = serde_json::Deserializer::from_str(&region[start..]).into_iter::<Value>();
             let Some(Ok(value)) = values.next() else { continue };
+            parsed_to = start + values.byte_offset();
             match value {
                 // `[1]` in prose is a citation, not an answer.
                 Value::Array(items) if items.is_empty() || !items.iter().all(Value::is_number) => return Ok(items),

@@ -42,7 +42,13 @@ fn read_lines(path: &str) -> Result<Vec<(usize, Line)>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let parsed: Line = serde_json::from_str(&line).map_err(|e| format!("{path}: line {n}: {e}"))?;
+        // Study exports hold every stage; only `attribute` lines are candidates.
+        let parsed: Line = match serde_json::from_str::<serde_json::Value>(&line) {
+            Ok(v) if v.get("stage").is_some_and(|s| s != "attribute") => continue,
+            Ok(v) => serde_json::from_value(v),
+            Err(e) => Err(e),
+        }
+        .map_err(|e| format!("{path}: line {n}: {e}"))?;
         out.push((n, parsed));
     }
     if out.is_empty() {

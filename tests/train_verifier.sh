@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The human-judgment path of the verifier's training: a study export (ok/unsure/bad per attribute)
+# retrains the head from scratch (no weak labels), the result loads in Rust through tract, and
+# `discreet verify` agrees with the judgments it was trained on. Needs no torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=${DISCREET_VERIFIER_VENV:-models/train/.venv-verifier}
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r models/train/requirements-verifier.txt
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+fixture=tests/fixtures/judgments_stage1.jsonl
+"$venv/bin/python" models/train/verifier.py --judgments "$fixture" --no-weak --out "$out" \
+  --epochs 60 --version verifier-fixture-test > "$out/train.log"
+for f in relevance.json relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json; do
+  ln -s "$PWD/models/$f" "$out/$f"
+done
+cargo build -q --profile ci --bin discreet
+target/ci/discreet verify --models "$out" --data "$fixture" | tail -n 1 > "$out/summary.json"
+python3 - "$out/summary.json" "$out/verifier.json" <<'PY'
+import json, sys
+summary, manifest = (json.load(open(p)) for p in sys.argv[1:3])
+assert manifest["labels"] == "human" and summary["model"] == "verifier-fixture-test", (summary, manifest)
+assert summary["n"] == 48, summary["n"]  # the relevance-stage line is skipped
+agreement = summary["flag_vs_human"]
+# Trained on these very judgments: it must have learned them (a broken path scores ~chance).
+assert agreement["n"] == 42 and agreement["accuracy"] >= 0.8, agreement
+print("verifier retrained from human judgments:", json.dumps(agreement))
+PY
