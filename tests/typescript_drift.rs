@@ -93,3 +93,27 @@ fn string_unions_match() {
     let codes: BTreeSet<String> = Error::examples().iter().map(|e| e.code().to_string()).collect();
     assert_eq!(ts_union("ErrorCode"), codes);
 }
+
+#[test]
+fn extraction_and_verification_records_match() {
+    use discreet::extract::{Candidate, ChatMessage, Role};
+    use discreet::profile::IngestReport;
+    use discreet::verify::{Rule, Verification};
+    let candidate = Candidate { attribute: "a".into(), reason: "r".into(), evidence: vec![], confidence: 1.0 };
+    let mut message = ChatMessage::new(Role::User, "hi");
+    message.id = Some("m1".into());
+    assert_eq!(ts_fields("ChatMessage"), json_fields(&message));
+    assert_eq!(ts_fields("Candidate"), json_fields(&candidate));
+    let v = Verification {
+        candidate,
+        verdict: Verdict::Rejected,
+        score: None,
+        rule: Some(Rule::Empty),
+        explanation: String::new(),
+    };
+    assert_eq!(ts_fields("Verification"), json_fields(&v));
+    let report = IngestReport { accepted: vec![v], review: vec![], rejected: vec![], stored: vec![] };
+    assert_eq!(ts_fields("IngestReport"), json_fields(&report));
+    assert_eq!(ts_union("Rule"), json_strings(Rule::ALL));
+    assert_eq!(ts_union("Role"), json_strings([Role::System, Role::User, Role::Assistant]));
+}

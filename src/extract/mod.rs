@@ -18,9 +18,9 @@ pub enum Role {
     Assistant,
 }
 
-/// One chat message, in the OpenAI shape most chat apps already hold.
+/// One chat message, in the OpenAI shape most chat apps already hold (other
+/// fields the app keeps on its messages are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,

@@ -21,6 +21,18 @@ pub enum Rule {
     EvidenceNotFound,
 }
 
+impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::Empty,
+        Rule::NotThirdPerson,
+        Rule::NotAboutUser,
+        Rule::NotStandalone,
+        Rule::Duplicate,
+        Rule::NoEvidence,
+        Rule::EvidenceNotFound,
+    ];
+}
+
 /// What the rules compare a candidate against.
 #[derive(Debug, Clone, Default)]
 pub struct Context {

@@ -30,6 +30,15 @@ pub fn id(value: &JsValue) -> Result<String> {
     string("id", value, crate::attribute::MAX_ID_CHARS as u32)
 }
 
+/// A folder URL, always ending in `/` so file names can be appended.
+pub fn base_url(value: &JsValue) -> Result<String> {
+    let mut base = string("baseUrl", value, 4096)?;
+    if !base.ends_with('/') {
+        base.push('/');
+    }
+    Ok(base)
+}
+
 /// Goes through `serde_json::Value` because serde-wasm-bindgen reads only the
 /// fields a struct names, which would let a misspelt option pass silently;
 /// serde_json enforces `deny_unknown_fields`.
@@ -63,8 +72,17 @@ fn drop_nulls(v: &mut serde_json::Value) {
 /// A JS array whose entries are checked like `record`s (extra fields allowed:
 /// callers pass back objects that Discreet returned, with their own additions).
 pub fn list<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<Vec<T>> {
+    list_capped(what, value, u32::MAX)
+}
+
+/// `list`, refused by length before anything is copied.
+pub fn list_capped<T: DeserializeOwned>(what: &str, value: JsValue, max: u32) -> Result<Vec<T>> {
     if !js_sys::Array::is_array(&value) {
         return Err(Error::invalid(format!("{what} must be an array")));
+    }
+    let n = value.unchecked_ref::<js_sys::Array>().length();
+    if n > max {
+        return Err(Error::invalid(format!("{what} has {n} entries; the limit is {max}")));
     }
     via_json(what, value)
 }

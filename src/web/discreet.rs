@@ -9,13 +9,16 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::args;
 use super::errors::to_js;
+use super::extract::conversation;
 use super::host::BrowserEnv;
 use super::relevance::RelevanceModel;
 use super::types::*;
+use super::verifier::{VerifierModel, VerifierParts};
 use crate::attribute::{NewAttribute, MAX_TEXT_CHARS};
 use crate::compose::PayloadFormat;
 use crate::error::{Error, Result};
 use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
+use crate::extract::{extraction_prompt, MAX_REPLY_BYTES};
 use crate::model::RelevanceModel as CoreModel;
 use crate::profile::Profile;
 use crate::select::{SelectOptions as CoreSelectOptions, DEFAULT_MAX_ATTRIBUTES};
@@ -59,6 +62,14 @@ struct IdOnly {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct IngestOptions {
+    /// Recorded as each stored attribute's source.
+    #[serde(default)]
+    conversation_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ImportOptions {
     #[serde(default)]
@@ -72,6 +83,7 @@ pub struct Discreet {
     user: String,
     profile: RefCell<Option<Rc<BrowserProfile>>>,
     model: RefCell<Option<Rc<CoreModel>>>,
+    verifier: RefCell<Option<VerifierParts>>,
 }
 
 /// Runs `work` and settles a promise with its serialized result or its coded error.
@@ -100,6 +112,7 @@ impl Discreet {
             user: options.user,
             profile: RefCell::new(Some(Rc::new(Profile::new(store, BrowserEnv)))),
             model: RefCell::new(None),
+            verifier: RefCell::new(None),
         })
     }
 
@@ -121,6 +134,53 @@ impl Discreet {
     #[wasm_bindgen(js_name = useModel)]
     pub fn use_model(&self, model: &RelevanceModel) {
         *self.model.borrow_mut() = Some(model.shared());
+    }
+
+    /// Sets the verifier `ingest` uses.
+    #[wasm_bindgen(js_name = useVerifier)]
+    pub fn use_verifier(&self, verifier: &VerifierModel) {
+        *self.verifier.borrow_mut() = Some(verifier.parts());
+    }
+
+    /// Stage 1 end to end: builds the extraction prompt from `messages`, calls
+    /// `llm(promptMessages)` (the app's chat model; it must resolve to the
+    /// reply text), parses the reply, verifies each candidate, and stores the
+    /// accepted and review ones in one transaction. Resolves to what was
+    /// accepted, held for review and rejected, each with score and reason.
+    /// An unusable reply rejects with `E_BAD_EXTRACTION` and stores nothing;
+    /// an error thrown by `llm` is passed through unchanged.
+    pub fn ingest(
+        &self,
+        messages: ChatMessagesArg,
+        llm: LlmCallbackArg,
+        options: Option<IngestOptionsArg>,
+    ) -> PromiseIngestReport {
+        let conversation = conversation(messages.into());
+        let options = args::optional_record::<IngestOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let llm: JsValue = llm.into();
+        let (profile, verifier) = (self.profile(), self.verifier.borrow().clone());
+        typed(future_to_promise(async move {
+            let prepared = (|| {
+                let verifier =
+                    verifier.ok_or_else(|| Error::Model("no verifier: call useVerifier(verifier) first".into()))?;
+                let llm = llm
+                    .dyn_into::<js_sys::Function>()
+                    .map_err(|_| Error::invalid("llm must be a function (promptMessages) => Promise<string>"))?;
+                let conversation = conversation?;
+                let prompt = args::to_js(&extraction_prompt(&conversation)?)?;
+                Ok::<_, Error>((profile?, verifier, llm, conversation, prompt, options?))
+            })();
+            let (profile, verifier, llm, conversation, prompt, options) = prepared.map_err(|e| to_js(&e))?;
+            let returned = llm.call1(&JsValue::NULL, &prompt)?;
+            let reply = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await?;
+            let reply = args::string("the llm callback's reply", &reply, MAX_REPLY_BYTES as u32)
+                .map_err(|e| to_js(&Error::BadExtraction(e.to_string())))?;
+            let report = profile
+                .ingest(&verifier.encoder, &verifier.model, &conversation, options.conversation_id.as_deref(), &reply)
+                .await
+                .map_err(|e| to_js(&e))?;
+            args::to_js(&report).map_err(|e| to_js(&e))
+        }))
     }
 
     /// The attributes that should change the answer to `prompt`, best first:
@@ -225,6 +285,7 @@ impl Discreet {
     /// Closes the database; later calls reject with `E_CLOSED`.
     pub fn close(&self) {
         self.model.borrow_mut().take();
+        self.verifier.borrow_mut().take();
         if let Some(profile) = self.profile.borrow_mut().take() {
             profile.store().close();
         }

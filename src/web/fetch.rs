@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{Error, Result};
-use crate::model::Manifest;
+use crate::model::FileEntry;
 
 const CACHE_NAME: &str = "discreet-models";
 
@@ -92,11 +92,11 @@ async fn fetch_response(url: &str) -> Result<JsValue> {
     Ok(response)
 }
 
-pub async fn fetch_manifest(url: &str) -> Result<(Manifest, Vec<u8>)> {
+/// A small file (a manifest) in full, without caching: it says which big files are current.
+pub async fn fetch_small(url: &str, name: &str) -> Result<Vec<u8>> {
     let response = fetch_response(url).await?;
     let mut silent = Progress::new(None, 0.0);
-    let bytes = read_body(&response, "relevance.json", &mut silent).await.map_err(|e| js_err(url, e))?;
-    Ok((Manifest::parse(&bytes)?, bytes))
+    read_body(&response, name, &mut silent).await.map_err(|e| js_err(url, e))
 }
 
 /// One model file, from the cache when a verified copy is there, else from
@@ -104,12 +104,10 @@ pub async fn fetch_manifest(url: &str) -> Result<(Manifest, Vec<u8>)> {
 /// or cached; a bad cached copy is dropped and fetched again.
 pub async fn fetch_file(
     base: &str,
-    manifest: &Manifest,
-    name: &str,
+    entry: &FileEntry,
     cache: Option<&JsValue>,
     progress: &mut Progress,
 ) -> Result<Vec<u8>> {
-    let entry = manifest.file(name)?;
     let url = format!("{base}{}", entry.path);
     // The checksum in the key: a new model version never meets an old cached file.
     let key = format!("{url}?sha256={}", entry.sha256);
@@ -117,7 +115,7 @@ pub async fn fetch_file(
         if let Ok(hit) = call(cache, "match", &[&JsValue::from_str(&key)]).await {
             if !hit.is_undefined() {
                 if let Ok(bytes) = read_body(&hit, &entry.path, progress).await {
-                    if manifest.check(name, &bytes).is_ok() {
+                    if entry.check(&bytes).is_ok() {
                         return Ok(bytes);
                     }
                 }
@@ -126,7 +124,7 @@ pub async fn fetch_file(
             }
         }
     }
-    let bytes = download(&url, manifest, name, progress).await?;
+    let bytes = download(&url, entry, progress).await?;
     if let Some(cache) = cache {
         let copy = Uint8Array::from(bytes.as_slice());
         if let Ok(response) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
@@ -139,18 +137,16 @@ pub async fn fetch_file(
 
 /// Downloads and verifies a file; a transfer that breaks off or arrives
 /// corrupt is tried once more before it is reported as `E_MODEL`.
-async fn download(url: &str, manifest: &Manifest, name: &str, progress: &mut Progress) -> Result<Vec<u8>> {
+async fn download(url: &str, entry: &FileEntry, progress: &mut Progress) -> Result<Vec<u8>> {
     let before = progress.loaded;
     let mut last = Error::Model(format!("{url}: not fetched"));
     for _ in 0..2 {
         progress.loaded = before;
         let attempt = match fetch_response(url).await {
-            Ok(response) => {
-                read_body(&response, &manifest.file(name)?.path, progress).await.map_err(|e| js_err(url, e))
-            }
+            Ok(response) => read_body(&response, &entry.path, progress).await.map_err(|e| js_err(url, e)),
             Err(e) => Err(e),
         };
-        match attempt.and_then(|bytes| manifest.check(name, &bytes).map(|()| bytes)) {
+        match attempt.and_then(|bytes| entry.check(&bytes).map(|()| bytes)) {
             Ok(bytes) => return Ok(bytes),
             Err(e) => last = e,
         }

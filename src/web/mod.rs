@@ -4,15 +4,18 @@
 mod args;
 mod discreet;
 mod errors;
+mod extract;
 mod fetch;
 mod host;
 mod relevance;
 mod types;
+mod verifier;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use discreet::Discreet;
 pub use relevance::RelevanceModel;
+pub use verifier::VerifierModel;
 
 static PANICS: AtomicU32 = AtomicU32::new(0);
 

@@ -158,3 +158,71 @@ export interface LoadOptions {
   /** Keep verified files in the Cache API (default true). */
   cache?: boolean;
 }
+
+export type Role = "system" | "user" | "assistant";
+
+/** A chat message in the OpenAI shape; other fields on your message objects are ignored. */
+export interface ChatMessage {
+  role: Role;
+  content: string;
+  /** Recorded in `source.messageIds` of attributes whose evidence it holds. */
+  id?: string;
+}
+
+/** An attribute the chat model proposed, as `parseExtraction` returns it. */
+export interface Candidate {
+  attribute: string;
+  reason: string;
+  /** Quotes of the user's own words. */
+  evidence: string[];
+  /** The extractor's own confidence, 0..1. */
+  confidence: number;
+}
+
+/** Why an exact rule rejected a candidate (stable names). */
+export type Rule =
+  | "empty"
+  | "not_third_person"
+  | "not_about_user"
+  | "not_standalone"
+  | "duplicate"
+  | "no_evidence"
+  | "evidence_not_found";
+
+export interface Verification {
+  candidate: Candidate;
+  verdict: Verdict;
+  /** The verifier's probability that a human would accept it; null when a rule decided. */
+  score: number | null;
+  rule: Rule | null;
+  /** Why, in words. */
+  explanation: string;
+}
+
+export interface VerifyContext {
+  /** The user's own messages: evidence quotes must occur in them. */
+  userMessages?: string[];
+  /** Texts already stored: equal candidates are duplicates. */
+  stored?: string[];
+}
+
+/** The verifier's files, as fetched: `verifier.json` and its head. */
+export interface VerifierBytes {
+  manifest: Uint8Array;
+  head: Uint8Array;
+}
+
+export interface IngestOptions {
+  /** Recorded as the source of each stored attribute. */
+  conversationId?: string;
+}
+
+export interface IngestReport {
+  accepted: Verification[];
+  /** Stored with verdict "review": `select` skips them unless `includeReview`. */
+  review: Verification[];
+  /** Not stored. */
+  rejected: Verification[];
+  /** The records written (the accepted and review ones, in candidate order). */
+  stored: Attribute[];
+}

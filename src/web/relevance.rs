@@ -9,12 +9,12 @@ use super::fetch;
 use super::types::{LoadOptionsArg, ModelBytesArg, Str, StrArray};
 use crate::attribute::MAX_TEXT_CHARS;
 use crate::error::Error;
-use crate::model::{ModelFiles, RelevanceModel as CoreModel};
+use crate::model::{Manifest, ModelFiles, RelevanceModel as CoreModel};
 
 const MAX_ATTRIBUTES_PER_CALL: usize = 10_000;
 
 /// `{ onProgress?: (p) => void, cache?: boolean }`; anything else is refused.
-fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::Function>, bool), Error> {
+pub(super) fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::Function>, bool), Error> {
     let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
         return Ok((None, true));
     };
@@ -43,7 +43,7 @@ fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::Function>, b
 }
 
 /// Copies `files[name]`, which must be a `Uint8Array`.
-fn bytes(files: &JsValue, name: &str) -> Result<Vec<u8>, Error> {
+pub(super) fn bytes(files: &JsValue, name: &str) -> Result<Vec<u8>, Error> {
     let value = js_sys::Reflect::get(files, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
     value
         .dyn_ref::<js_sys::Uint8Array>()
@@ -96,20 +96,18 @@ impl RelevanceModel {
         #[wasm_bindgen(js_name = "baseUrl")] base_url: Str,
         options: Option<LoadOptionsArg>,
     ) -> Result<RelevanceModel, JsValue> {
-        let mut base = args::string("baseUrl", &base_url.into(), 4096).map_err(|e| to_js(&e))?;
-        if !base.ends_with('/') {
-            base.push('/');
-        }
+        let base = args::base_url(&base_url.into()).map_err(|e| to_js(&e))?;
         let (on_progress, use_cache) = load_options(options.map(Into::into)).map_err(|e| to_js(&e))?;
-        let (manifest, manifest_bytes) =
-            fetch::fetch_manifest(&format!("{base}relevance.json")).await.map_err(|e| to_js(&e))?;
+        let manifest_bytes =
+            fetch::fetch_small(&format!("{base}relevance.json"), "relevance.json").await.map_err(|e| to_js(&e))?;
+        let manifest = Manifest::parse(&manifest_bytes).map_err(|e| to_js(&e))?;
         let cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
         let mut progress = fetch::Progress::new(on_progress, total as f64);
         let mut files = Vec::with_capacity(3);
         for name in ["encoder", "head", "tokenizer"] {
             files.push(
-                fetch::fetch_file(&base, &manifest, name, cache.as_ref(), &mut progress)
+                fetch::fetch_file(&base, manifest.file(name).map_err(|e| to_js(&e))?, cache.as_ref(), &mut progress)
                     .await
                     .map_err(|e| to_js(&e))?,
             );

@@ -51,4 +51,23 @@ extern "C" {
     pub type PromiseImportReport;
     #[wasm_bindgen(typescript_type = "Promise<Disclosure[]>")]
     pub type PromiseDisclosures;
+
+    #[wasm_bindgen(typescript_type = "ChatMessage[]")]
+    pub type ChatMessagesArg;
+    #[wasm_bindgen(typescript_type = "Candidate[]")]
+    pub type CandidatesArg;
+    #[wasm_bindgen(typescript_type = "Verification[]")]
+    pub type VerificationsArg;
+    #[wasm_bindgen(typescript_type = "VerifyContext")]
+    pub type VerifyContextArg;
+    #[wasm_bindgen(typescript_type = "VerifierBytes")]
+    pub type VerifierBytesArg;
+    #[wasm_bindgen(typescript_type = "Promise<VerifierModel>")]
+    pub type PromiseVerifierModel;
+    #[wasm_bindgen(typescript_type = "(promptMessages: ChatMessage[]) => string | Promise<string>")]
+    pub type LlmCallbackArg;
+    #[wasm_bindgen(typescript_type = "IngestOptions")]
+    pub type IngestOptionsArg;
+    #[wasm_bindgen(typescript_type = "Promise<IngestReport>")]
+    pub type PromiseIngestReport;
 }

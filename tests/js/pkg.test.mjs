@@ -56,6 +56,12 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "static load(baseUrl: string, options?: LoadOptions | null): Promise<RelevanceModel>;",
     "select(prompt: string, options?: SelectOptions | null): Promise<Selection[]>;",
     "compose(prompt: string, selection: Selection[], options?: ComposeOptions | null): Promise<Composed>;",
+    "export function extractionPrompt(messages: ChatMessage[]): ChatMessage[];",
+    "export function parseExtraction(reply: string): Candidate[];",
+    "useVerifier(verifier: VerifierModel): void;",
+    "ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, options?: IngestOptions | null): Promise<IngestReport>;",
+    "static load(baseUrl: string, relevance: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
+    "verify(candidates: Candidate[], context?: VerifyContext | null): Verification[];",
   ]) {
     assert.ok(dts.includes(sig), `missing: ${sig}`);
   }
@@ -344,4 +350,90 @@ test("the demo page opens a profile and adds an attribute through its form", () 
     await page.fill("#text", "   ");
     await page.evaluate(() => document.getElementById("add-form").requestSubmit());
     await page.waitForSelector("#error:has-text('E_INVALID_INPUT')");
+  }));
+
+test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, and nothing stored from a bad reply", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const conversation = [
+      { role: "user", content: "I'm training for my first marathon in April. Can you plan my long runs?", id: "m1" },
+      { role: "assistant", content: "Sure, here is a 16-week plan.", id: "m2" },
+      { role: "user", content: "Also, I keep a strict vegetarian diet, so no meat in the meal ideas please.", id: "m3" },
+    ];
+    const reply = "Here you go:\n```json\n" + JSON.stringify([
+      { attribute: "The user is training for a marathon.", reason: "They say they are training for their first marathon in April.",
+        evidence: ["I'm training for my first marathon in April"], confidence: 0.95 },
+      { attribute: "The user keeps a strict vegetarian diet.", reason: "They state that they keep a strict vegetarian diet.",
+        evidence: ["I keep a strict vegetarian diet"], confidence: 0.9 },
+      { attribute: "The user owns a dog.", reason: "They mention walking their dog.", evidence: ["I walk my dog"], confidence: 0.5 },
+      { attribute: "The user really likes it.", reason: "They thank the assistant.", evidence: ["Can you plan my long runs?"], confidence: 0.5 },
+    ]) + "\n```\nLet me know if you need more.";
+    const r = await page.evaluate(async ({ conversation, reply }) => {
+      const { Discreet, RelevanceModel, VerifierModel, extractionPrompt, parseExtraction } = await import("/pkg/discreet.js");
+      const relevance = await RelevanceModel.load("/models/");
+      const verifier = await VerifierModel.load("/models/", relevance);
+      const user = `ingest-${Date.now()}`;
+      const d = await Discreet.open({ user });
+      const codeOf = async (f) => { try { await f(); return null; } catch (e) { return e.code ?? e.message; } };
+      const noVerifier = await codeOf(() => d.ingest(conversation, async () => reply));
+      d.useVerifier(verifier);
+      const prompts = [];
+      const report = await d.ingest(conversation, async (messages) => { prompts.push(messages); return reply; }, { conversationId: "c1" });
+      const again = await d.ingest(conversation, () => reply);
+      const listed = (await d.list()).map((a) => ({ text: a.text, verdict: a.verdict, score: a.verifierScore, source: a.source }));
+      const failures = {
+        badJson: await codeOf(() => d.ingest(conversation, async () => "Sorry, I cannot help with that.")),
+        wrongType: await codeOf(() => d.ingest(conversation, async () => '[{"attribute": 1, "reason": "r", "evidence": [], "confidence": 1}]')),
+        notString: await codeOf(() => d.ingest(conversation, async () => ({ text: reply }))),
+        thrown: await codeOf(() => d.ingest(conversation, async () => { throw new Error("network down"); })),
+        notFunction: await codeOf(() => d.ingest(conversation, "llm")),
+        noMessages: await codeOf(() => d.ingest([], async () => reply)),
+        badRole: await codeOf(() => d.ingest([{ role: "robot", content: "hi" }], async () => reply)),
+      };
+      const countAfterFailures = (await d.list()).length;
+      // The JS helpers on their own.
+      const prompt = extractionPrompt(conversation);
+      const parsed = parseExtraction(reply);
+      const huge = parseExtraction("x".repeat(1_000_000) + "\n" + JSON.stringify(parsed));
+      const parseErr = (() => { try { parseExtraction('{"attributes": "none"}'); return null; } catch (e) { return { code: e.code, message: e.message }; } })();
+      const verified = verifier.verify(parsed, { userMessages: conversation.filter((m) => m.role === "user").map((m) => m.content) });
+      d.close();
+      const reopened = await Discreet.open({ user });
+      const persisted = (await reopened.list()).length;
+      reopened.close();
+      return { noVerifier, report, again, listed, failures, countAfterFailures, prompt, prompts, parsed: parsed.length, huge: huge.length,
+               parseErr, verified, persisted, thresholds: [verifier.rejectThreshold, verifier.acceptThreshold] };
+    }, { conversation, reply });
+    assert.equal(r.noVerifier, "E_MODEL");
+    assert.equal(r.prompts.length, 1);
+    assert.deepEqual(r.prompts[0].map((m) => m.role), ["system", "user"]);
+    assert.ok(r.prompts[0][1].content.includes("I'm training for my first marathon"));
+    assert.deepEqual(r.prompt, r.prompts[0]);
+    const rules = r.report.rejected.map((v) => v.rule);
+    assert.ok(rules.includes("evidence_not_found") && rules.includes("not_standalone"), JSON.stringify(rules));
+    const kept = [...r.report.accepted, ...r.report.review];
+    assert.equal(kept.length + r.report.rejected.length, 4);
+    assert.ok(kept.every((v) => typeof v.score === "number" && v.explanation.length > 0));
+    assert.deepEqual(r.report.stored.map((a) => a.text).sort(), kept.map((v) => v.candidate.attribute).sort());
+    assert.ok(r.report.stored.length >= 1, "the supported candidates are kept");
+    // The stored records are what IndexedDB holds, with their verdict, score and source.
+    assert.equal(r.listed.length, r.report.stored.length);
+    for (const a of r.listed) {
+      assert.ok(a.verdict === "accepted" || a.verdict === "review");
+      assert.ok(a.score > 0 && a.score <= 1);
+      assert.equal(a.source.conversationId, "c1");
+    }
+    // The same reply again: everything kept before is now a duplicate.
+    assert.equal(r.again.stored.length, 0);
+    assert.ok(r.again.rejected.filter((v) => v.rule === "duplicate").length >= r.report.stored.length);
+    assert.deepEqual(r.failures, { badJson: "E_BAD_EXTRACTION", wrongType: "E_BAD_EXTRACTION", notString: "E_BAD_EXTRACTION",
+      thrown: "network down", notFunction: "E_INVALID_INPUT", noMessages: "E_INVALID_INPUT", badRole: "E_INVALID_INPUT" });
+    assert.equal(r.countAfterFailures, r.listed.length, "failed ingests stored nothing");
+    assert.equal(r.persisted, r.listed.length, "stored in IndexedDB: survives a reopen");
+    assert.equal(r.parsed, 4);
+    assert.equal(r.huge, 4, "a 1 MB reply parses");
+    assert.equal(r.parseErr.code, "E_BAD_EXTRACTION");
+    assert.match(r.parseErr.message, /attributes/);
+    assert.equal(r.verified.length, 4);
+    assert.ok(r.thresholds[0] <= r.thresholds[1]);
   }));

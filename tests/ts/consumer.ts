@@ -44,3 +44,20 @@ export async function useTheWorker(): Promise<WorkerErrorCode | null> {
   void [version, composed];
   return null;
 }
+
+import { RelevanceModel, VerifierModel, extractionPrompt, parseExtraction } from "../../pkg/discreet.js";
+import type { Candidate, ChatMessage, IngestReport, Rule, Verification } from "../../pkg/discreet.js";
+
+export async function ingestAConversation(d: Discreet, chat: (m: ChatMessage[]) => Promise<string>): Promise<Rule[]> {
+  const relevance = await RelevanceModel.load("/models/");
+  const verifier: VerifierModel = await VerifierModel.load("/models/", relevance, { cache: true });
+  d.useVerifier(verifier);
+  const conversation: ChatMessage[] = [{ role: "user", content: "I'm vegan.", id: "m1" }];
+  const prompt: ChatMessage[] = extractionPrompt(conversation);
+  const candidates: Candidate[] = parseExtraction(await chat(prompt));
+  const checked: Verification[] = verifier.verify(candidates, { userMessages: ["I'm vegan."] });
+  const report: IngestReport = await d.ingest(conversation, chat, { conversationId: "c1" });
+  const scores: (number | null)[] = checked.map((v) => v.score);
+  void scores;
+  return report.rejected.flatMap((v) => (v.rule ? [v.rule] : []));
+}

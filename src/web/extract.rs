@@ -1,0 +1,33 @@
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::args;
+use super::errors::to_js;
+use super::types::{CandidatesArg, ChatMessagesArg, Str};
+use crate::error::Result;
+use crate::extract::{self, ChatMessage, MAX_MESSAGES, MAX_REPLY_BYTES};
+
+/// Reads a conversation (`{ role, content, id? }[]`), refusing oversize ones before copying.
+pub(crate) fn conversation(value: JsValue) -> Result<Vec<ChatMessage>> {
+    args::list_capped("messages", value, MAX_MESSAGES as u32)
+}
+
+/// The messages to send to the app's chat model so it proposes attributes
+/// about the user from `messages` (OpenAI chat shape in and out).
+#[wasm_bindgen(js_name = extractionPrompt)]
+pub fn extraction_prompt(messages: ChatMessagesArg) -> std::result::Result<ChatMessagesArg, JsValue> {
+    let run = || args::to_js(&extract::extraction_prompt(&conversation(messages.into())?)?);
+    run().map(JsCast::unchecked_into).map_err(|e| to_js(&e))
+}
+
+/// The candidates in the chat model's reply to the extraction prompt.
+/// Throws `E_BAD_EXTRACTION` (with the reason) when the reply is not the
+/// asked-for JSON; an empty array means there was nothing to extract.
+#[wasm_bindgen(js_name = parseExtraction)]
+pub fn parse_extraction(reply: Str) -> std::result::Result<CandidatesArg, JsValue> {
+    let run = || {
+        let reply = args::string("reply", &reply.into(), MAX_REPLY_BYTES as u32)?;
+        args::to_js(&extract::parse_extraction(&reply)?)
+    };
+    run().map(JsCast::unchecked_into).map_err(|e| to_js(&e))
+}

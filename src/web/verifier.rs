@@ -1,0 +1,131 @@
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::args;
+use super::errors::to_js;
+use super::fetch;
+use super::relevance::{bytes, load_options, RelevanceModel};
+use super::types::{
+    CandidatesArg, LoadOptionsArg, PromiseVerifierModel, Str, VerificationsArg, VerifierBytesArg, VerifyContextArg,
+};
+use crate::error::{Error, Result};
+use crate::extract::{Candidate, MAX_CANDIDATES};
+use crate::model::{RelevanceModel as CoreRelevance, VerifierManifest, VerifierModel as CoreVerifier};
+use crate::verify::{Context, Verifier};
+
+/// Pieces of the verifier that `Discreet` keeps while it uses it.
+#[derive(Clone)]
+pub(crate) struct VerifierParts {
+    pub encoder: Rc<CoreRelevance>,
+    pub model: Rc<CoreVerifier>,
+}
+
+/// `{ userMessages?: string[], stored?: string[] }`: what the exact rules compare against.
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct VerifyContext {
+    #[serde(default)]
+    user_messages: Option<Vec<String>>,
+    #[serde(default)]
+    stored: Vec<String>,
+}
+
+/// The stage-1 verifier in the browser: scores whether a human would accept a
+/// candidate attribute, given its support. It shares the relevance model's
+/// encoder, so it adds one small file.
+#[wasm_bindgen]
+pub struct VerifierModel {
+    parts: VerifierParts,
+}
+
+impl VerifierModel {
+    pub(crate) fn parts(&self) -> VerifierParts {
+        self.parts.clone()
+    }
+}
+
+#[wasm_bindgen]
+impl VerifierModel {
+    /// From the bytes of `verifier.json` and its head, over `relevance`'s encoder.
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(
+        files: VerifierBytesArg,
+        relevance: &RelevanceModel,
+    ) -> std::result::Result<VerifierModel, JsValue> {
+        let value: JsValue = files.into();
+        if !value.is_object() {
+            return Err(to_js(&Error::invalid("files must be an object of Uint8Arrays")));
+        }
+        let (manifest, head) =
+            (bytes(&value, "manifest").map_err(|e| to_js(&e))?, bytes(&value, "head").map_err(|e| to_js(&e))?);
+        let encoder = relevance.shared();
+        let model = CoreVerifier::from_bytes(&manifest, &head, &encoder).map_err(|e| to_js(&e))?;
+        Ok(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
+    }
+
+    /// Fetches `verifier.json` and its head from `baseUrl`, with the same
+    /// progress events and Cache API caching as `RelevanceModel.load`.
+    pub fn load(
+        #[wasm_bindgen(js_name = "baseUrl")] base_url: Str,
+        relevance: &RelevanceModel,
+        options: Option<LoadOptionsArg>,
+    ) -> PromiseVerifierModel {
+        let base = args::base_url(&base_url.into());
+        let options = load_options(options.map(Into::into));
+        let encoder = relevance.shared();
+        let promise = future_to_promise(async move {
+            let load = async {
+                let (base, (on_progress, use_cache)) = (base?, options?);
+                let manifest_bytes = fetch::fetch_small(&format!("{base}verifier.json"), "verifier.json").await?;
+                let entry = VerifierManifest::parse(&manifest_bytes)?.head()?.clone();
+                let cache = if use_cache { fetch::open_cache().await } else { None };
+                let mut progress = fetch::Progress::new(on_progress, entry.bytes as f64);
+                let head = fetch::fetch_file(&base, &entry, cache.as_ref(), &mut progress).await?;
+                let model = CoreVerifier::from_bytes(&manifest_bytes, &head, &encoder)?;
+                Ok::<_, Error>(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
+            };
+            load.await.map(JsValue::from).map_err(|e| to_js(&e))
+        });
+        wasm_bindgen::JsCast::unchecked_into(promise)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> String {
+        self.parts.model.version().to_string()
+    }
+
+    /// Scores at or above this are accepted.
+    #[wasm_bindgen(getter, js_name = acceptThreshold)]
+    pub fn accept_threshold(&self) -> f32 {
+        self.parts.model.thresholds().accept
+    }
+
+    /// Scores below this are rejected; between the two, held for review.
+    #[wasm_bindgen(getter, js_name = rejectThreshold)]
+    pub fn reject_threshold(&self) -> f32 {
+        self.parts.model.thresholds().reject
+    }
+
+    /// Verdicts for candidates (as `parseExtraction` returns them), without
+    /// storing anything. With `context.userMessages`, evidence quotes must
+    /// occur in them; `context.stored` texts count as duplicates.
+    pub fn verify(
+        &self,
+        candidates: CandidatesArg,
+        context: Option<VerifyContextArg>,
+    ) -> std::result::Result<VerificationsArg, JsValue> {
+        let run = || -> Result<JsValue> {
+            let candidates: Vec<Candidate> = args::list_capped("candidates", candidates.into(), MAX_CANDIDATES as u32)?;
+            let ctx: VerifyContext = args::optional_record("context", context.map_or(JsValue::UNDEFINED, Into::into))?;
+            let context = Context {
+                user_messages: ctx.user_messages,
+                stored: ctx.stored.iter().map(|t| crate::attribute::normalize(t)).collect(),
+            };
+            let verified = Verifier::new(&self.parts.encoder, &self.parts.model).verify(&candidates, &context)?;
+            args::to_js(&verified)
+        };
+        run().map(wasm_bindgen::JsCast::unchecked_into).map_err(|e| to_js(&e))
+    }
+}
