@@ -1,6 +1,6 @@
 // Store benchmark: the figures `make bench` prints. Each run uses a fresh
 // profile so earlier runs do not skew it.
-import init, { Discreet, RelevanceModel } from "./pkg/discreet.js";
+import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
 
 const params = new URLSearchParams(location.search);
 const N = Number(params.get("n") ?? 200);
@@ -59,7 +59,9 @@ async function ortEncoder() {
 async function modelBench() {
   let modelBytes = 0;
   const model = await RelevanceModel.load("./models/", { onProgress: (p) => { modelBytes = p.total; } });
-  // performance.now() counts from navigation: page load to wasm + model ready.
+  let verifierBytes = 0;
+  const verifier = await VerifierModel.load("./models/", model, { onProgress: (p) => { verifierBytes = p.total; } });
+  // performance.now() counts from navigation: page load to wasm + both models ready.
   const coldStart = performance.now();
   // Discreet's encoder as it ships (tokenizer included) vs ORT on the same file, interleaved.
   const ort = params.get("ort") === "0" ? null : await ortEncoder();
@@ -70,14 +72,23 @@ async function modelBench() {
     encoder.push((await timed(() => model.scoreTexts(SIXTEEN, [])))[0]);
     if (ort) encoderOrt.push((await timed(ort))[0]);
   }
+  // One candidate per call, as `ingest` meets them: rules + two encodings + the head.
+  const verifyTimes = [];
+  for (let i = 0; i < Math.max(ROUNDS, 30); i++) {
+    const candidate = { attribute: attributeText(i), reason: `They said they spend time on ${SUBJECTS[i % SUBJECTS.length]} every week.`,
+      evidence: [], confidence: 0.9 };
+    verifyTimes.push((await timed(() => verifier.verify([candidate])))[0]);
+  }
   const s50 = await selectBench(model, 50);
   const s200 = await selectBench(model, 200);
   return {
     cold_start_ms: round(coldStart),
-    model_bytes: modelBytes,
+    model_bytes: modelBytes + verifierBytes,
     encoder_ms_discreet: round(percentile(encoder, 50)),
     ...(ort ? { encoder_ms_ort: round(percentile(encoderOrt, 50)),
                 ratio_discreet_over_ort: round(percentile(encoder, 50) / percentile(encoderOrt, 50)) } : {}),
+    verify_p50_ms: round(percentile(verifyTimes, 50)),
+    verify_p95_ms: round(percentile(verifyTimes, 95)),
     select_p50_ms_50: round(s50.p50),
     select_p95_ms_50: round(s50.p95),
     select_p50_ms_200: round(s200.p50),
