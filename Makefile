@@ -1,5 +1,5 @@
 # Discreet: `make demo` serves the demo, `make test` runs every test.
-.PHONY: demo test test-native test-train test-browser test-pkg bench pkg setup setup-browser clean
+.PHONY: demo test test-native test-train test-browser test-pkg e2e bench pkg setup setup-browser clean
 
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
@@ -17,7 +17,7 @@ pkg: setup
 demo: pkg
 	PORT=$(PORT) node tools/serve.mjs
 
-test: setup-browser test-native test-train test-browser test-pkg
+test: setup-browser test-native test-train test-browser test-pkg e2e
 
 test-native:
 	cargo fmt --check
@@ -34,6 +34,10 @@ test-browser:
 # The built npm package: declarations, Node, and the optimized module in Chromium.
 test-pkg: pkg
 	node --test tests/js/
+
+# The demo and study pages end to end in Chromium; screenshots land in test-output/screenshots/.
+e2e: pkg
+	node --test --test-concurrency=1 tests/e2e/
 
 bench: setup-browser pkg
 	node tools/bench.mjs

@@ -1,9 +1,12 @@
-// Attribute manager on the `discreet` package. Errors are shown with their
-// stable code, as an app built on Discreet would branch on it.
-import init, { Discreet } from "./pkg/discreet.js";
+// The Discreet demo: a chat whose memory of the user stays in this browser. Errors are shown with
+// their stable code, as an app built on Discreet would branch on it.
+import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
+import { loadSettings, offlineBackend, openAiBackend, saveSettings } from "./demo/backends.js";
+import { ingestNote, sendTurn, turnCard } from "./demo/chat.js";
+import { download, el, renderManager, seedProfile } from "./demo/manager.js";
 
 const $ = (id) => document.getElementById(id);
-let store = null;
+const state = { d: null, relevance: null, verifier: null, history: [], turns: 0 };
 
 function showError(e) {
   $("error").textContent = e ? `${e.code ?? "ERROR"}: ${e.message}` : "";
@@ -18,74 +21,130 @@ async function run(action) {
   }
 }
 
-async function render() {
-  const attributes = await store.list();
-  $("count").textContent = `(${attributes.length})`;
-  $("list").replaceChildren(
-    ...attributes.map((a) => {
-      const li = document.createElement("li");
-      li.dataset.id = a.id;
-      const text = document.createElement("span");
-      text.className = "text";
-      text.textContent = a.text;
-      const meta = document.createElement("span");
-      meta.className = "meta";
-      meta.textContent = [a.verdict, a.userEdited ? "edited" : "", a.reason ?? ""].filter(Boolean).join(" · ");
-      const edit = document.createElement("button");
-      edit.textContent = "Edit";
-      edit.onclick = () => run(async () => {
-        const next = prompt("Edit attribute", a.text);
-        if (next !== null) await store.update(a.id, next);
-        await render();
-      });
-      const del = document.createElement("button");
-      del.textContent = "Delete";
-      del.onclick = () => run(async () => { await store.remove(a.id); await render(); });
-      li.append(text, meta, edit, del);
-      return li;
-    }),
-  );
+const status = (text) => { $("status").textContent = text; };
+
+const handlers = {
+  onEdit: (a) => run(async () => {
+    const next = prompt("Edit attribute", a.text);
+    if (next !== null) await state.d.update(a.id, next);
+    await render();
+  }),
+  onDelete: (a) => run(async () => { await state.d.remove(a.id); await render(); }),
+};
+
+const render = () => renderManager(state.d, document.body, handlers);
+
+async function loadModels() {
+  const bar = $("model-progress");
+  bar.hidden = false;
+  const onProgress = ({ loaded, total }) => { bar.max = total; bar.value = loaded; };
+  state.relevance = await RelevanceModel.load("./models/", { onProgress });
+  state.verifier = await VerifierModel.load("./models/", state.relevance, { onProgress });
+  bar.hidden = true;
 }
 
 async function open() {
-  store?.close();
-  store = await Discreet.open({ user: $("user").value });
-  $("status").textContent = `profile "${store.user}" open`;
+  state.d?.close();
+  state.d = await Discreet.open({ user: $("user").value });
+  if (state.relevance) state.d.useModel(state.relevance);
+  if (state.verifier) state.d.useVerifier(state.verifier);
+  state.history = [];
+  $("messages").replaceChildren();
+  $("turns").replaceChildren();
+  const attributes = await render();
+  status(`profile "${state.d.user}" open${state.relevance ? "" : " (models loading)"}`);
+  if (!attributes.length) note("Your profile is empty. Chat and it learns, or load a sample profile from the study data.");
+}
+
+function backend() {
+  const kind = document.querySelector("input[name=backend]:checked").value;
+  if (kind === "offline") return offlineBackend();
+  const settings = { baseUrl: $("api-url").value.trim(), model: $("api-model").value.trim(), apiKey: $("api-key").value };
+  if (!settings.baseUrl || !settings.model) throw Object.assign(new Error("enter the endpoint URL and model"), { code: "SETTINGS" });
+  saveSettings(settings, $("api-remember").checked);
+  return openAiBackend(settings);
+}
+
+function note(text) {
+  $("messages").append(el("li", { className: "note", textContent: text }));
+}
+
+function say(role, text) {
+  $("messages").append(el("li", { className: role, textContent: text }));
+  $("messages").scrollTop = $("messages").scrollHeight;
+}
+
+async function chat(prompt) {
+  const b = backend();
+  say("user", prompt);
+  const turn = await sendTurn({ d: state.d, hasModel: !!state.relevance, backend: b, prompt, history: state.history, learn: $("learn").checked });
+  say("assistant", turn.reply);
+  state.history.push({ role: "user", content: prompt }, { role: "assistant", content: turn.reply });
+  state.turns += 1;
+  $("turns").prepend(turnCard(turn, state.turns));
+  const learned = ingestNote(turn.report);
+  if (learned) note(learned);
   await render();
 }
 
-await init();
-$("open").onclick = () => run(open);
-$("add-form").onsubmit = (ev) => {
-  ev.preventDefault();
-  run(async () => {
-    const reason = $("reason").value.trim();
-    await store.add({ text: $("text").value, reason: reason || null });
-    $("text").value = "";
-    $("reason").value = "";
+function wire() {
+  $("open").onclick = () => run(open);
+  $("chat-form").onsubmit = (ev) => {
+    ev.preventDefault();
+    const prompt = $("prompt").value.trim();
+    if (!prompt) return;
+    $("prompt").value = "";
+    run(() => chat(prompt));
+  };
+  for (const r of document.querySelectorAll("input[name=backend]")) {
+    r.onchange = () => { $("backend-name").textContent = r.value === "offline" ? "offline (no key, no network)" : "OpenAI-compatible"; };
+  }
+  $("api-remember").onchange = () => { if (!$("api-remember").checked) saveSettings(null, false); };
+  $("add-form").onsubmit = (ev) => {
+    ev.preventDefault();
+    run(async () => {
+      const reason = $("reason").value.trim();
+      await state.d.add({ text: $("text").value, reason: reason || null });
+      $("text").value = "";
+      $("reason").value = "";
+      await render();
+    });
+  };
+  $("seed").onclick = () => run(async () => {
+    const added = await seedProfile(state.d, state.verifier);
+    status(`sample profile: ${added} attributes added`);
     await render();
   });
-};
-$("export").onclick = () => run(async () => {
-  const blob = new Blob([await store.exportJson()], { type: "application/json" });
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = `discreet-${store.user}.json`;
-  a.click();
-  URL.revokeObjectURL(a.href);
-});
-$("import").onchange = (ev) => run(async () => {
-  const file = ev.target.files[0];
-  ev.target.value = "";
-  if (!file) return;
-  const report = await store.importJson(await file.text());
-  $("status").textContent = `imported: ${report.added} added, ${report.replaced} replaced, ${report.skipped} skipped`;
-  await render();
-});
-$("clear").onclick = () => run(async () => {
-  if (confirm("Delete every stored attribute of this profile?")) {
-    await store.clear();
+  $("export").onclick = () => run(async () => download(`discreet-${state.d.user}.json`, await state.d.exportJson()));
+  $("import").onchange = (ev) => run(async () => {
+    const file = ev.target.files[0];
+    ev.target.value = "";
+    if (!file) return;
+    const report = await state.d.importJson(await file.text());
+    status(`imported: ${report.added} added, ${report.replaced} replaced, ${report.skipped} skipped`);
     await render();
-  }
-});
+  });
+  $("clear").onclick = () => run(async () => {
+    if (confirm("Delete every stored attribute of this profile?")) {
+      await state.d.clear();
+      await render();
+    }
+  });
+}
+
+const saved = loadSettings();
+if (saved) {
+  $("api-url").value = saved.baseUrl ?? "";
+  $("api-model").value = saved.model ?? "";
+  $("api-key").value = saved.apiKey ?? "";
+  $("api-remember").checked = true;
+}
+await init();
+wire();
 await run(open);
+await run(async () => {
+  await loadModels();
+  state.d.useModel(state.relevance);
+  state.d.useVerifier(state.verifier);
+  status(`profile "${state.d.user}" open, models ready`);
+});

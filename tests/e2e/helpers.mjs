@@ -1,0 +1,53 @@
+// Shared by the end-to-end tests: the demo server, Debian's Chromium, screenshots, a mock
+// OpenAI-compatible endpoint that records every request body.
+import { createServer } from "node:http";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startServer } from "../../tools/serve.mjs";
+import { launch } from "../../tools/chromium.mjs";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+export const SHOTS = join(root, "test-output", "screenshots");
+
+export async function withDemo(body) {
+  const { server, url } = await startServer({ port: 0, quiet: true });
+  const browser = await launch();
+  const errors = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    page.on("pageerror", (e) => errors.push(e.message));
+    await body(page, url, errors);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** POST /v1/chat/completions; replies with `answer(body)`. CORS open, as a real endpoint's would be. */
+export function mockOpenAi(answer) {
+  const requests = [];
+  const server = createServer((req, res) => {
+    const cors = { "access-control-allow-origin": "*", "access-control-allow-headers": "content-type, authorization" };
+    if (req.method === "OPTIONS") { res.writeHead(204, cors); return res.end(); }
+    let raw = "";
+    req.on("data", (c) => { raw += c; });
+    req.on("end", () => {
+      const body = JSON.parse(raw);
+      requests.push({ path: req.url, authorization: req.headers.authorization ?? null, body, raw });
+      res.writeHead(200, { ...cors, "content-type": "application/json" });
+      res.end(JSON.stringify({ choices: [{ message: { role: "assistant", content: answer(body) } }] }));
+    });
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () =>
+    ok({ server, requests, url: `http://127.0.0.1:${server.address().port}/v1` })));
+}
+
+export const modelsReady = (page) => page.waitForSelector("#status:has-text('models ready')", { timeout: 120_000 });

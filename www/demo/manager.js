@@ -1,0 +1,53 @@
+// The attribute manager: every stored attribute with its reason, the verifier's verdict and
+// score, and the user's controls (edit, delete, export, import, clear, add).
+
+export const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
+
+export function attributeItem(a, { onEdit, onDelete }) {
+  const score = typeof a.verifierScore === "number" ? ` ${a.verifierScore.toFixed(2)}` : "";
+  const li = el("li", { className: "attribute" },
+    el("span", { className: "text", textContent: a.text }),
+    el("span", { className: `verdict ${a.verdict}`, textContent: `${a.verdict}${score}`, title: "verifier verdict and score" }),
+    el("span", { className: "meta", textContent: [a.userEdited ? "edited by you" : "", a.reason ?? ""].filter(Boolean).join(" · ") }),
+    " ",
+    el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a) }),
+    el("button", { textContent: "Delete", className: "delete", onclick: () => onDelete(a) }));
+  li.dataset.id = a.id;
+  return li;
+}
+
+export async function renderManager(d, root, handlers) {
+  const attributes = await d.list();
+  root.querySelector("#count").textContent = `(${attributes.length})`;
+  root.querySelector("#list").replaceChildren(...attributes.map((a) => attributeItem(a, handlers)));
+  return attributes;
+}
+
+export function download(name, text, type = "application/json") {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+/** A sample profile from the study data, each attribute scored by the on-device verifier first. */
+export async function seedProfile(d, verifier, user = "u02") {
+  const lines = (await (await fetch("demo-data/profiles.jsonl")).text()).split("\n").filter(Boolean);
+  const profile = lines.map((l) => JSON.parse(l)).find((p) => p.user === user);
+  if (!profile) throw new Error(`no sample profile ${user}`);
+  const stored = (await d.list()).map((a) => a.text);
+  let added = 0;
+  for (const a of profile.attributes) {
+    const candidate = { attribute: a.attribute, reason: a.reason, evidence: [], confidence: a.extractor_confidence };
+    const v = verifier ? verifier.verify([candidate], { stored })[0] : null;
+    if (v?.rule === "duplicate") continue;
+    const r = await d.add({ text: a.attribute, reason: a.reason, verdict: v?.verdict ?? "unverified", verifierScore: v?.score ?? null });
+    if (r.added) { added++; stored.push(a.attribute); }
+  }
+  return added;
+}
