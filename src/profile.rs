@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::attribute::{normalize, validate_text, Attribute, NewAttribute, Source, Verdict};
-use crate::compose::{compose, Payload, PayloadFormat};
+use crate::attribute::{normalize, validate_text, Attribute, NewAttribute, Sensitivity, Source, Verdict};
+use crate::compose::{compose, Payload, PayloadFormat, Withheld};
 use crate::disclosure::{prompt_hash, Disclosure};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -14,6 +14,7 @@ use crate::exchange::{self, ImportMode, ImportReport};
 use crate::extract::{parse_extraction, ChatMessage, Role};
 use crate::model::{RelevanceModel, VerifierModel};
 use crate::select::{SelectOptions, Selector};
+use crate::sensitive::{classify, is_allowed, PrivacySettings};
 use crate::store::Store;
 use crate::vector_cache;
 use crate::verify::{Context, Verification, Verifier};
@@ -46,6 +47,8 @@ pub struct Selection {
 pub struct Composed {
     pub payload: Payload,
     pub disclosure: Disclosure,
+    /// Chosen but not sent: instruction-like text, or past the payload's size cap.
+    pub withheld: Vec<Withheld>,
 }
 
 /// What `ingest` did with each candidate of an extraction reply.
@@ -70,7 +73,11 @@ impl<S: Store, E: Env> Profile<S, E> {
         &self.store
     }
 
-    pub async fn add(&self, new: NewAttribute) -> Result<Added> {
+    /// Untagged attributes are tagged by `sensitive::classify` first.
+    pub async fn add(&self, mut new: NewAttribute) -> Result<Added> {
+        if new.sensitivity == Sensitivity::None {
+            new.sensitivity = classify(&new.text);
+        }
         let attribute = new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?;
         let norm = attribute.normalized();
         if let Some(existing) = self.store.find_normalized(&norm).await? {
@@ -107,6 +114,11 @@ impl<S: Store, E: Env> Profile<S, E> {
                 return Err(Error::Duplicate(format!("{:?} is already stored as {}", text, other.id)));
             }
         }
+        // An edit can make an attribute sensitive; it never silently clears a tag.
+        let category = classify(&text);
+        if category != Sensitivity::None {
+            attribute.sensitivity = category;
+        }
         attribute.text = text;
         attribute.user_edited = true;
         attribute.updated_at = self.env.now_ms();
@@ -129,7 +141,11 @@ impl<S: Store, E: Env> Profile<S, E> {
     /// Validates the whole file, plans every write, then writes in one
     /// transaction: a bad file or a failed write leaves the store as it was.
     pub async fn import_json(&self, json: &str, mode: ImportMode) -> Result<ImportReport> {
-        let incoming = exchange::parse(json)?;
+        let mut incoming = exchange::parse(json)?;
+        // A file from elsewhere may not have tagged what is sensitive; tagging only tightens.
+        for a in incoming.iter_mut().filter(|a| a.sensitivity == Sensitivity::None) {
+            a.sensitivity = classify(&a.text);
+        }
         let mut report = ImportReport::default();
         if mode == ImportMode::Replace {
             report.added = incoming.len() as u32;
@@ -162,7 +178,8 @@ impl<S: Store, E: Env> Profile<S, E> {
 
     /// The stored attributes that should change the answer to `prompt`, best
     /// first. Vectors come from the cache; missing or stale ones are computed
-    /// and cached. Rejected attributes are never candidates.
+    /// and cached. Rejected attributes, and those in a sensitive category the user
+    /// has not allowed, are never candidates.
     pub async fn select(
         &self,
         model: &RelevanceModel,
@@ -171,7 +188,9 @@ impl<S: Store, E: Env> Profile<S, E> {
         include_review: bool,
     ) -> Result<Vec<Selection>> {
         let all = self.list().await?;
-        let eligible: Vec<&Attribute> = all.iter().filter(|a| a.verdict.is_usable(include_review)).collect();
+        let allowed = self.store.settings().await?.allowed_sensitive;
+        let eligible: Vec<&Attribute> =
+            all.iter().filter(|a| a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed)).collect();
         let cached = self.store.vectors().await?;
         let (vectors, fresh) = vector_cache::resolve(&eligible, cached, model.version(), |t| model.embed_attribute(t))?;
         match self.store.put_vectors(&fresh).await {
@@ -226,7 +245,7 @@ impl<S: Store, E: Env> Profile<S, E> {
                 source,
                 verdict: v.verdict,
                 verifier_score: v.score.map(f64::from),
-                ..Default::default()
+                sensitivity: classify(&c.attribute),
             };
             report.stored.push(new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?);
             if v.verdict == Verdict::Accepted {
@@ -242,14 +261,23 @@ impl<S: Store, E: Env> Profile<S, E> {
     /// Builds the payload for the remote model from the chosen attribute ids
     /// and logs the disclosure. Unknown ids fail the whole call.
     pub async fn compose(&self, prompt: &str, attribute_ids: &[String], format: PayloadFormat) -> Result<Composed> {
+        let allowed = self.store.settings().await?.allowed_sensitive;
         let mut attributes = Vec::with_capacity(attribute_ids.len());
         for id in attribute_ids {
-            attributes.push(self.get(id).await?);
+            let a = self.get(id).await?;
+            if !is_allowed(a.sensitivity, &allowed) {
+                return Err(Error::invalid(format!(
+                    "attribute {id} is in the sensitive category {:?}, which the user has not allowed to leave the device",
+                    a.sensitivity
+                )));
+            }
+            attributes.push(a);
         }
         let refs: Vec<&Attribute> = attributes.iter().collect();
-        let payload = compose(prompt, &refs, format);
-        let disclosure = self.record_disclosure(prompt, &attributes).await?;
-        Ok(Composed { payload, disclosure })
+        let (payload, withheld) = compose(prompt, &refs, format);
+        let sent: Vec<Attribute> = attributes.into_iter().filter(|a| payload.attribute_ids.contains(&a.id)).collect();
+        let disclosure = self.record_disclosure(prompt, &sent).await?;
+        Ok(Composed { payload, disclosure, withheld })
     }
 
     /// Logs what is about to leave the device for `prompt`.
@@ -263,6 +291,17 @@ impl<S: Store, E: Env> Profile<S, E> {
         };
         self.store.add_disclosure(&disclosure).await?;
         Ok(disclosure)
+    }
+
+    pub async fn settings(&self) -> Result<PrivacySettings> {
+        self.store.settings().await
+    }
+
+    /// Which sensitive categories may leave the device (the user's switch).
+    pub async fn set_allowed_sensitive(&self, categories: Vec<Sensitivity>) -> Result<PrivacySettings> {
+        let settings = PrivacySettings::with_allowed(categories)?;
+        self.store.put_settings(&settings).await?;
+        Ok(settings)
     }
 
     /// Oldest first.

@@ -24,6 +24,8 @@ extern "C" {
     async fn database_names() -> JsValue;
     #[wasm_bindgen(js_name = uniqueName)]
     fn unique_name(prefix: &str) -> String;
+    #[wasm_bindgen(js_name = deleteDatabase)]
+    async fn delete_database(name: &str);
 }
 
 fn js(v: serde_json::Value) -> JsValue {
@@ -246,6 +248,8 @@ async fn migration_from_v1_keeps_attributes_and_adds_the_disclosure_log() {
     assert_eq!(list[0].reason.as_deref(), Some("homebrew kit"));
     let log: Vec<Disclosure> = ok(d.disclosures()).await;
     assert!(log.is_empty());
+    let settings: serde_json::Value = ok(d.settings()).await;
+    assert_eq!(settings, json!({ "allowedSensitive": [] }), "v4 adds the settings with safe defaults");
     // The unique index from v1 still dedupes.
     let dup: serde_json::Value = ok(d.add(js(json!({ "text": "the user brews beer" })).unchecked_into())).await;
     assert_eq!(dup["added"], false);
@@ -312,4 +316,62 @@ async fn bad_input_gets_coded_errors_and_never_reaches_the_panic_hook() {
     assert_eq!(texts(&d).await.len(), 2, "nothing bad was stored");
     d.close();
     assert_eq!(panic_count(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn sensitive_tags_and_the_users_switches_persist() {
+    let user = unique_name("sensitive");
+    let d = open(&user).await;
+    let a = add(&d, "The user attends mosque on Fridays.").await;
+    assert_eq!(a.sensitivity, discreet::Sensitivity::Religion);
+    let set: serde_json::Value = ok(d.set_allowed_sensitive(js(json!(["religion", "finance"])).unchecked_into())).await;
+    assert_eq!(set["allowedSensitive"], json!(["religion", "finance"]));
+    assert_eq!(code_of(d.set_allowed_sensitive(js(json!(["none"])).unchecked_into())).await, "E_INVALID_INPUT");
+    assert_eq!(code_of(d.set_allowed_sensitive(js(json!(["gossip"])).unchecked_into())).await, "E_INVALID_INPUT");
+    assert_eq!(code_of(d.set_allowed_sensitive(js(json!("religion")).unchecked_into())).await, "E_INVALID_INPUT");
+    d.close();
+    let d = open(&user).await;
+    let kept: serde_json::Value = ok(d.settings()).await;
+    assert_eq!(kept["allowedSensitive"], json!(["religion", "finance"]));
+    assert_eq!(ok::<Vec<Attribute>>(d.list()).await[0].sensitivity, discreet::Sensitivity::Religion);
+    d.close();
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_writing_at_once_lose_nothing_and_never_duplicate() {
+    let user = unique_name("two-tabs");
+    // Two connections to one database, as two tabs hold them.
+    let (a, b) = (open(&user).await, open(&user).await);
+    let mut pending = Vec::new();
+    for i in 0..40 {
+        let (d, tab) = if i % 2 == 0 { (&a, "a") } else { (&b, "b") };
+        let add =
+            |v: serde_json::Value| JsFuture::from(d.add(js(v).unchecked_into()).unchecked_into::<js_sys::Promise>());
+        pending.push(add(json!({ "text": format!("The user fact {i} from tab {tab}.") })));
+        // Both tabs also add the same fact: exactly one copy may survive.
+        pending.push(add(json!({ "text": "The user shares this fact." })));
+    }
+    for p in pending {
+        p.await.expect("every concurrent add succeeds");
+    }
+    let from_a = texts(&a).await;
+    assert_eq!(from_a, texts(&b).await, "both tabs see the same store");
+    assert_eq!(from_a.len(), 41, "40 distinct facts + 1 shared one: nothing lost, nothing doubled");
+    a.close();
+    b.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_database_deleted_by_another_tab_closes_cleanly_and_can_be_reopened() {
+    let user = unique_name("deleted");
+    let d = open(&user).await;
+    add(&d, "The user sails.").await;
+    // Another tab deletes the database: our connection must let go (not block it) and say so.
+    delete_database(&format!("discreet/{user}")).await;
+    assert_eq!(code_of(d.list()).await, "E_CLOSED");
+    assert_eq!(code_of(d.add(js(json!({ "text": "The user rows." })).unchecked_into())).await, "E_CLOSED");
+    let fresh = open(&user).await;
+    assert!(texts(&fresh).await.is_empty());
+    add(&fresh, "The user rows.").await;
+    fresh.close();
 }

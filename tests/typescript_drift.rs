@@ -78,10 +78,16 @@ fn select_and_compose_records_match() {
     let a = full_attribute();
     let selection = Selection { attribute: a.clone(), score: 0.5 };
     assert_eq!(ts_fields("Selection"), json_fields(&selection));
-    let payload = compose("p", &[&a], PayloadFormat::Openai);
+    let (payload, _) = compose("p", &[&a], PayloadFormat::Openai);
     assert_eq!(ts_fields("Payload"), json_fields(&payload));
     assert_eq!(ts_fields("Message"), json_fields(&payload.messages[0]));
-    assert_eq!(ts_fields("Composed"), json_fields(&Composed { payload, disclosure: empty_disclosure() }));
+    let withheld = discreet::compose::Withheld { attribute_id: "a".into(), reason: "r".into() };
+    assert_eq!(ts_fields("Withheld"), json_fields(&withheld));
+    assert_eq!(
+        ts_fields("Composed"),
+        json_fields(&Composed { payload, disclosure: empty_disclosure(), withheld: vec![withheld] })
+    );
+    assert_eq!(ts_fields("PrivacySettings"), json_fields(&discreet::sensitive::PrivacySettings::default()));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
 import { loadSettings, offlineBackend, openAiBackend, saveSettings } from "./demo/backends.js";
 import { ingestNote, sendTurn, turnCard } from "./demo/chat.js";
-import { download, el, renderManager, seedProfile } from "./demo/manager.js";
+import { checkedSwitches, download, el, renderManager, renderSwitches, seedProfile } from "./demo/manager.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { d: null, relevance: null, verifier: null, history: [], turns: 0 };
@@ -32,7 +32,14 @@ const handlers = {
   onDelete: (a) => run(async () => { await state.d.remove(a.id); await render(); }),
 };
 
-const render = () => renderManager(state.d, document.body, handlers);
+async function render() {
+  const switches = $("sensitive-switches");
+  await renderSwitches(state.d, switches, () => run(async () => {
+    await state.d.setAllowedSensitive(checkedSwitches(switches));
+    status("sharing settings saved");
+  }));
+  return renderManager(state.d, document.body, handlers);
+}
 
 async function loadModels() {
   const bar = $("model-progress");

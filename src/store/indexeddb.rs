@@ -5,6 +5,7 @@
 //! - v1: `attributes` (key `id`) with a unique `norm` index for dedupe.
 //! - v2: `disclosures` (key `id`), the log of what left the device.
 //! - v3: `vectors` (key `id`), each attribute's cached vector and the model version it is from.
+//! - v4: `settings` (key `id`), the user's privacy settings (one record, id `privacy`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -25,13 +26,16 @@ use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::{Error, Result};
+use crate::sensitive::PrivacySettings;
 use crate::vector_cache::CachedVector;
 
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const ATTRIBUTES: &str = "attributes";
 const NORM_INDEX: &str = "norm";
 const DISCLOSURES: &str = "disclosures";
 const VECTORS: &str = "vectors";
+const SETTINGS: &str = "settings";
+const PRIVACY_KEY: &str = "privacy";
 const MAX_USER_CHARS: usize = 128;
 
 /// The record as stored: the normalized text sits beside the attribute so the
@@ -41,6 +45,12 @@ struct Row {
     id: String,
     norm: String,
     attribute: Attribute,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SettingsRow {
+    id: String,
+    settings: PrivacySettings,
 }
 
 impl Row {
@@ -112,6 +122,9 @@ fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Result<()> {
     }
     if old_version < 3 {
         db.create_object_store(VECTORS).with_key_path("id".into()).build()?;
+    }
+    if old_version < 4 {
+        db.create_object_store(SETTINGS).with_key_path("id".into()).build()?;
     }
     Ok(())
 }
@@ -277,6 +290,15 @@ impl Store for IndexedDbStore {
 
     async fn disclosures(&self) -> Result<Vec<Disclosure>> {
         self.read_all(DISCLOSURES).await
+    }
+
+    async fn settings(&self) -> Result<PrivacySettings> {
+        let rows: Vec<SettingsRow> = self.read_all(SETTINGS).await?;
+        Ok(rows.into_iter().find(|r| r.id == PRIVACY_KEY).map(|r| r.settings).unwrap_or_default())
+    }
+
+    async fn put_settings(&self, settings: &PrivacySettings) -> Result<()> {
+        self.put_all(SETTINGS, &[SettingsRow { id: PRIVACY_KEY.into(), settings: settings.clone() }]).await
     }
 }
 

@@ -5,6 +5,7 @@ use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::Result;
+use crate::sensitive::PrivacySettings;
 use crate::vector_cache::CachedVector;
 
 /// In-process store for native use (CLI, evaluation, tests). Ordered by id so
@@ -14,6 +15,7 @@ pub struct MemoryStore {
     attributes: RefCell<BTreeMap<String, Attribute>>,
     disclosures: RefCell<Vec<Disclosure>>,
     vectors: RefCell<BTreeMap<String, CachedVector>>,
+    settings: RefCell<PrivacySettings>,
 }
 
 impl MemoryStore {
@@ -80,5 +82,14 @@ impl Store for MemoryStore {
 
     async fn disclosures(&self) -> Result<Vec<Disclosure>> {
         Ok(self.disclosures.borrow().clone())
+    }
+
+    async fn settings(&self) -> Result<PrivacySettings> {
+        Ok(self.settings.borrow().clone())
+    }
+
+    async fn put_settings(&self, settings: &PrivacySettings) -> Result<()> {
+        *self.settings.borrow_mut() = settings.clone();
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub use memory::MemoryStore;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::Result;
+use crate::sensitive::PrivacySettings;
 use crate::vector_cache::CachedVector;
 
 /// Async because IndexedDB is; the futures are not `Send` (the browser is single-threaded).
@@ -31,4 +32,7 @@ pub trait Store {
     async fn put_vectors(&self, vectors: &[CachedVector]) -> Result<()>;
     async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()>;
     async fn disclosures(&self) -> Result<Vec<Disclosure>>;
+    /// The defaults when nothing was stored yet.
+    async fn settings(&self) -> Result<PrivacySettings>;
+    async fn put_settings(&self, settings: &PrivacySettings) -> Result<()>;
 }

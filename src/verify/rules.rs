@@ -19,10 +19,12 @@ pub enum Rule {
     Duplicate,
     NoEvidence,
     EvidenceNotFound,
+    /// Reads as an instruction to a model (prompt injection), not a fact.
+    Instruction,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::Empty,
         Rule::NotThirdPerson,
         Rule::NotAboutUser,
@@ -30,6 +32,7 @@ impl Rule {
         Rule::Duplicate,
         Rule::NoEvidence,
         Rule::EvidenceNotFound,
+        Rule::Instruction,
     ];
 }
 
@@ -52,6 +55,9 @@ pub fn check(c: &Candidate, ctx: &Context) -> Option<(Rule, String)> {
     let text = clean_text(&c.attribute);
     if text.is_empty() {
         return Some((Rule::Empty, "the attribute is empty".into()));
+    }
+    if let Some(why) = crate::compose::instruction_like(&text) {
+        return Some((Rule::Instruction, why));
     }
     let lower = text.to_lowercase();
     let words = words_outside_quotes(&lower);

@@ -14,7 +14,7 @@ use super::host::BrowserEnv;
 use super::relevance::RelevanceModel;
 use super::types::*;
 use super::verifier::{VerifierModel, VerifierParts};
-use crate::attribute::{NewAttribute, MAX_TEXT_CHARS};
+use crate::attribute::{NewAttribute, Sensitivity, MAX_TEXT_CHARS};
 use crate::compose::PayloadFormat;
 use crate::error::{Error, Result};
 use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
@@ -274,6 +274,22 @@ impl Discreet {
         let options = args::optional_record::<ImportOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let profile = self.profile();
         typed(settle(async move { profile?.import_json(&json?, options?.mode).await }))
+    }
+
+    /// The user's privacy settings.
+    pub fn settings(&self) -> PromisePrivacySettings {
+        let profile = self.profile();
+        typed(settle(async move { profile?.settings().await }))
+    }
+
+    /// Which sensitive categories (`health`, `religion`, `sexuality`, `ethnicity`,
+    /// `politics`, `finance`, `location`, `other`) may leave the device; the
+    /// rest are never selected nor composed. Replaces the earlier choice.
+    #[wasm_bindgen(js_name = setAllowedSensitive)]
+    pub fn set_allowed_sensitive(&self, categories: SensitivityArrayArg) -> PromisePrivacySettings {
+        let categories = args::list_capped::<Sensitivity>("categories", categories.into(), 16);
+        let profile = self.profile();
+        typed(settle(async move { profile?.set_allowed_sensitive(categories?).await }))
     }
 
     /// What left the device, oldest first.

@@ -138,10 +138,23 @@ export interface Payload {
   attributeIds: string[];
 }
 
+export interface Withheld {
+  attributeId: string;
+  reason: string;
+}
+
 export interface Composed {
   payload: Payload;
   /** The record of this disclosure, already stored on the device. */
   disclosure: Disclosure;
+  /** Chosen but not sent: text that reads as an instruction to the model, or past the payload's size cap. */
+  withheld: Withheld[];
+}
+
+/** The user's privacy choices, stored with the profile. */
+export interface PrivacySettings {
+  /** Sensitive categories allowed to leave the device (none by default). */
+  allowedSensitive: Sensitivity[];
 }
 
 export interface LoadProgress {
@@ -187,7 +200,8 @@ export type Rule =
   | "not_standalone"
   | "duplicate"
   | "no_evidence"
-  | "evidence_not_found";
+  | "evidence_not_found"
+  | "instruction";
 
 export interface Verification {
   candidate: Candidate;

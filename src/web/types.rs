@@ -52,6 +52,10 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "Promise<Disclosure[]>")]
     pub type PromiseDisclosures;
 
+    #[wasm_bindgen(typescript_type = "Sensitivity[]")]
+    pub type SensitivityArrayArg;
+    #[wasm_bindgen(typescript_type = "Promise<PrivacySettings>")]
+    pub type PromisePrivacySettings;
     #[wasm_bindgen(typescript_type = "ChatMessage[]")]
     pub type ChatMessagesArg;
     #[wasm_bindgen(typescript_type = "Candidate[]")]

@@ -10,7 +10,9 @@ import { mockOpenAi, modelsReady, root, screenshot, withDemo } from "./helpers.m
 // 30 real attributes of one study user (the demo's sample data).
 const PROFILE = readFileSync(join(root, "www/demo-data/profiles.jsonl"), "utf8").split("\n").filter(Boolean)
   .map((l) => JSON.parse(l)).find((p) => p.user === "u02");
-const TEXTS = PROFILE.attributes.slice(0, 30).map((a) => a.attribute);
+// One is a health fact: tagged on import, it must never leave while "health" is off.
+const SENSITIVE = "The user was diagnosed with depression and takes medication.";
+const TEXTS = [...PROFILE.attributes.slice(0, 29).map((a) => a.attribute), SENSITIVE];
 const PROMPTS = ["Plan a week of vegetarian dinners for me.", "Write a short poem about autumn.",
   "How do I speed up my Rust build?", "Give me ideas for a birthday present for my sister."];
 
@@ -35,6 +37,8 @@ test("every request body carries exactly the selected attributes and none of the
       await page.waitForSelector(`#status:has-text('${user}')`);
       await page.setInputFiles("#import", { name: "seed.json", mimeType: "application/json", buffer: Buffer.from(exportFile()) });
       await page.waitForFunction(() => document.getElementById("count").textContent === "(30)");
+      await page.waitForSelector("#list li:has-text('depression') .sensitive:has-text('health')");
+      assert.equal(await page.isChecked("#sensitive-switches input[value=health]"), false);
 
       // Offline first: no key, no network.
       await page.fill("#prompt", PROMPTS[0]);
@@ -73,6 +77,8 @@ test("every request body carries exactly the selected attributes and none of the
       for (const r of extractions) assert.deepEqual(sentTexts(r.body), [], "extraction requests carry no stored attribute");
       assert.ok(panels.filter((p) => p.length > 0).length >= 2, `attributes were selected in most turns: ${JSON.stringify(panels)}`);
       const everSent = new Set(panels.flat());
+      assert.ok(!everSent.has(SENSITIVE), "the health attribute never left the device");
+      assert.ok(mock.requests.every((r) => !r.raw.includes("depression")));
       assert.ok(everSent.size < TEXTS.length, "most attributes never left the device");
       // The disclosure log on the device agrees with what the server saw.
       const log = await page.evaluate(async (user) => {

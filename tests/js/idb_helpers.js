@@ -43,3 +43,9 @@ export async function databaseNames() {
 export function uniqueName(prefix) {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
+
+// Deletes a database as another tab would; resolves once it is gone (it waits for open
+// connections to close, so a connection that ignores version changes would hang it).
+export async function deleteDatabase(name) {
+  await request(indexedDB.deleteDatabase(name));
+}

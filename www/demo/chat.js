@@ -10,24 +10,28 @@ export async function sendTurn({ d, hasModel, backend, prompt, history, learn })
   // Every usable attribute with its score, for the panel (cached vectors: cheap), then the real choice.
   const scored = hasModel ? await d.select(prompt, { maxAttributes: 100000, threshold: 0, includeReview: true }) : [];
   const selection = hasModel ? await d.select(prompt) : [];
-  const { payload, disclosure } = await d.compose(prompt, selection);
+  const { payload, disclosure, withheld } = await d.compose(prompt, selection);
   const messages = [...payload.messages];
   messages.splice(messages.length - 1, 0, ...history);
   const reply = await backend.chat(messages);
   const all = await d.list();
-  const sentIds = new Set(selection.map((s) => s.attribute.id));
+  const sentIds = new Set(payload.attributeIds);
+  const withheldWhy = new Map(withheld.map((w) => [w.attributeId, w.reason]));
   const scoreOf = new Map(scored.map((s) => [s.attribute.id, s.score]));
-  const kept = all.filter((a) => !sentIds.has(a.id)).map((a) => ({ attribute: a, score: scoreOf.get(a.id) ?? null }));
+  const kept = all.filter((a) => !sentIds.has(a.id))
+    .map((a) => ({ attribute: a, score: scoreOf.get(a.id) ?? null, withheld: withheldWhy.get(a.id) }));
   let report = null;
   if (learn) {
     const conversation = [{ role: "user", content: prompt, id: `t${turnNo}-user` }, { role: "assistant", content: reply, id: `t${turnNo}-assistant` }];
     report = await d.ingest(conversation, (promptMessages) => backend.chat(promptMessages), { conversationId: `demo-${Date.now()}` });
   }
-  return { prompt, reply, selection, kept, messages, disclosure, report };
+  return { prompt, reply, selection: selection.filter((s) => sentIds.has(s.attribute.id)), kept, messages, disclosure, report };
 }
 
-function keptWhy({ attribute, score }) {
+function keptWhy({ attribute, score, withheld }) {
+  if (withheld) return `withheld: ${withheld}`;
   if (attribute.verdict === "rejected") return "rejected by the verifier";
+  if (attribute.sensitivity !== "none" && score === null) return `sensitive (${attribute.sensitivity}), not allowed to leave`;
   if (attribute.verdict === "review") return "awaiting your review";
   return score === null ? "not scored" : `relevance ${score.toFixed(2)}, below the threshold or over budget`;
 }

@@ -12,6 +12,7 @@ export function attributeItem(a, { onEdit, onDelete }) {
   const li = el("li", { className: "attribute" },
     el("span", { className: "text", textContent: a.text }),
     el("span", { className: `verdict ${a.verdict}`, textContent: `${a.verdict}${score}`, title: "verifier verdict and score" }),
+    a.sensitivity !== "none" ? el("span", { className: "sensitive", textContent: a.sensitivity, title: "sensitive category: shared only if you allow it below" }) : "",
     el("span", { className: "meta", textContent: [a.userEdited ? "edited by you" : "", a.reason ?? ""].filter(Boolean).join(" · ") }),
     " ",
     el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a) }),
@@ -51,3 +52,16 @@ export async function seedProfile(d, verifier, user = "u02") {
   }
   return added;
 }
+
+export const SENSITIVE = ["health", "religion", "sexuality", "ethnicity", "politics", "finance", "location", "other"];
+
+/** One switch per sensitive category; attributes in a category stay on the device unless it is on. */
+export async function renderSwitches(d, root, onChange) {
+  const { allowedSensitive } = await d.settings();
+  root.replaceChildren(el("legend", { textContent: "May leave the device:" }), ...SENSITIVE.map((c) => {
+    const box = el("input", { type: "checkbox", checked: allowedSensitive.includes(c), value: c, onchange: () => onChange() });
+    return el("label", {}, box, ` ${c}`);
+  }));
+}
+
+export const checkedSwitches = (root) => [...root.querySelectorAll("input:checked")].map((i) => i.value);

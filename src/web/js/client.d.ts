@@ -1,5 +1,5 @@
 import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress,
-  NewAttribute, OpenOptions, SelectOptions, Selection } from "./discreet.js";
+  NewAttribute, OpenOptions, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
 export interface RemoteDiscreet {
@@ -14,6 +14,8 @@ export interface RemoteDiscreet {
   disclosures(): Promise<Disclosure[]>;
   select(prompt: string, options?: SelectOptions): Promise<Selection[]>;
   compose(prompt: string, selection: Selection[], options?: ComposeOptions): Promise<Composed>;
+  settings(): Promise<PrivacySettings>;
+  setAllowedSensitive(categories: Sensitivity[]): Promise<PrivacySettings>;
   close(): Promise<void>;
 }
 

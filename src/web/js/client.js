@@ -59,6 +59,7 @@ export class DiscreetWorker {
       add: call("add"), get: call("get"), list: call("list"), update: call("update"), remove: call("remove"),
       clear: call("clear"), exportJson: call("exportJson"), importJson: call("importJson"),
       disclosures: call("disclosures"), select: call("select"), compose: call("compose"),
+      settings: call("settings"), setAllowedSensitive: call("setAllowedSensitive"),
       close: () => this.#send("close", [handle]),
     };
   }

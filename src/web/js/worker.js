@@ -10,7 +10,7 @@ let model = null;
 
 // Methods of Discreet a client may call through `call`.
 const METHODS = new Set(["add", "get", "list", "update", "remove", "clear", "exportJson", "importJson",
-  "disclosures", "select", "compose"]);
+  "disclosures", "select", "compose", "settings", "setAllowedSensitive"]);
 
 const ops = {
   async open(options) {
