@@ -26,6 +26,10 @@ extern "C" {
     fn unique_name(prefix: &str) -> String;
     #[wasm_bindgen(js_name = deleteDatabase)]
     async fn delete_database(name: &str);
+    #[wasm_bindgen(js_name = dumpDatabase)]
+    async fn dump_database(name: &str) -> JsValue;
+    #[wasm_bindgen(js_name = tryExportKey)]
+    async fn try_export_key(name: &str) -> JsValue;
 }
 
 fn js(v: serde_json::Value) -> JsValue {
@@ -374,4 +378,67 @@ async fn a_database_deleted_by_another_tab_closes_cleanly_and_can_be_reopened() 
     assert!(texts(&fresh).await.is_empty());
     add(&fresh, "The user rows.").await;
     fresh.close();
+}
+
+async fn open_encrypted(user: &str) -> Discreet {
+    Discreet::open(js(json!({ "user": user, "encrypt": true })).unchecked_into()).await.unwrap()
+}
+
+async fn dump(user: &str) -> String {
+    dump_database(&format!("discreet/{user}")).await.as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn an_encrypted_profile_stores_no_plaintext_and_reopens_with_its_key() {
+    let user = unique_name("encrypted");
+    let d = open_encrypted(&user).await;
+    assert!(d.encrypted());
+    let added: serde_json::Value = ok(d.add(
+        js(json!({ "text": "The user sails on Lake Constance.", "reason": "Rowing club newsletter" })).unchecked_into(),
+    ))
+    .await;
+    let id = added["attribute"]["id"].as_str().unwrap().to_string();
+    add(&d, "The user keeps bees.").await;
+    let dup: serde_json::Value = ok(d.add(js(json!({ "text": "the user keeps BEES" })).unchecked_into())).await;
+    assert_eq!(dup["added"], false, "dedupe works on the keyed hash");
+    let _: serde_json::Value = ok(d.compose(
+        s("Where should I sail?").unchecked_into(),
+        js(json!([{ "attribute": { "id": id }, "score": 1.0 }])).unchecked_into(),
+        None,
+    ))
+    .await;
+
+    let raw = dump(&user).await;
+    for secret in ["Lake Constance", "Rowing club", "bees", "keeps", "Where should"] {
+        assert!(!raw.contains(secret), "{secret:?} is readable in the database: {raw}");
+    }
+    assert!(raw.contains("sealed"));
+    assert_eq!(try_export_key(&format!("discreet/{user}")).await.as_string().unwrap(), "InvalidAccessError");
+
+    let exported: String = ok(d.export_json()).await;
+    assert!(exported.contains("Lake Constance"), "export is plaintext, on explicit request");
+    d.close();
+
+    // Reopened without the flag: still encrypted, everything readable.
+    let again = open(&user).await;
+    assert!(again.encrypted());
+    assert_eq!(texts(&again).await, ["The user sails on Lake Constance.", "The user keeps bees."]);
+    let log: Vec<Disclosure> = ok(again.disclosures()).await;
+    assert_eq!(log[0].attribute_texts, ["The user sails on Lake Constance."]);
+    again.close();
+}
+
+#[wasm_bindgen_test]
+async fn turning_encryption_on_seals_what_a_plaintext_profile_holds() {
+    let user = unique_name("to-encrypt");
+    let d = open(&user).await;
+    assert!(!d.encrypted());
+    add(&d, "The user grows chillies.").await;
+    assert!(dump(&user).await.contains("chillies"));
+    d.close();
+    let d = open_encrypted(&user).await;
+    assert!(d.encrypted());
+    assert_eq!(texts(&d).await, ["The user grows chillies."]);
+    assert!(!dump(&user).await.contains("chillies"), "the existing record was sealed");
+    d.close();
 }

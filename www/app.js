@@ -52,14 +52,15 @@ async function loadModels() {
 
 async function open() {
   state.d?.close();
-  state.d = await Discreet.open({ user: $("user").value });
+  state.d = await Discreet.open({ user: $("user").value, encrypt: $("encrypt").checked });
+  $("encrypt").checked = state.d.encrypted;
   if (state.relevance) state.d.useModel(state.relevance);
   if (state.verifier) state.d.useVerifier(state.verifier);
   state.history = [];
   $("messages").replaceChildren();
   $("turns").replaceChildren();
   const attributes = await render();
-  status(`profile "${state.d.user}" open${state.relevance ? "" : " (models loading)"}`);
+  status(`profile "${state.d.user}" open${state.d.encrypted ? " (encrypted)" : ""}${state.relevance ? "" : " (models loading)"}`);
   if (!attributes.length) note("Your profile is empty. Chat and it learns, or load a sample profile from the study data.");
 }
 

@@ -5,7 +5,11 @@
 //! - v1: `attributes` (key `id`) with a unique `norm` index for dedupe.
 //! - v2: `disclosures` (key `id`), the log of what left the device.
 //! - v3: `vectors` (key `id`), each attribute's cached vector and the model version it is from.
-//! - v4: `settings` (key `id`), the user's privacy settings (one record, id `privacy`).
+//! - v4: `settings` (key `id`), the user's privacy settings (record `privacy`) and, for an
+//!   encrypted profile, its keys (record `keys`).
+//!
+//! An encrypted profile (`open(user, true)`, see `sealer`) stores every attribute, disclosure and
+//! vector sealed; the first encrypted open of a plaintext profile seals what is there.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -22,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::sealer::{Sealed, Sealer};
 use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
@@ -57,6 +62,65 @@ impl Row {
     fn new(a: &Attribute) -> Self {
         Row { id: a.id.clone(), norm: a.normalized(), attribute: a.clone() }
     }
+}
+
+/// An attribute of an encrypted profile: `norm` is a keyed hash, the rest sealed.
+#[derive(Serialize, Deserialize)]
+struct SealedRow {
+    id: String,
+    norm: String,
+    sealed: Sealed,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum StoredRow {
+    Plain(Row),
+    Sealed(SealedRow),
+}
+
+/// A disclosure or vector, in the clear or sealed.
+#[derive(Serialize, Deserialize)]
+struct SealedRecord {
+    id: String,
+    sealed: Sealed,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Stored<T> {
+    Plain(T),
+    Sealed(SealedRecord),
+}
+
+trait Keyed {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for Disclosure {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for CachedVector {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+/// Within `tx`: empties the store `name`, then puts `records`.
+async fn replace_in<T: Serialize>(tx: &Transaction<'_>, name: &str, records: &[T]) -> Result<()> {
+    let store = tx.object_store(name).map_err(map_err)?;
+    store.clear().map_err(map_err)?.await.map_err(map_err)?;
+    for r in records {
+        store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
+    }
+    Ok(())
+}
+
+fn context(store: &str, id: &str) -> String {
+    format!("{store}/{id}")
 }
 
 pub fn database_name(user: &str) -> Result<String> {
@@ -131,6 +195,7 @@ fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Result<()> {
 
 pub struct IndexedDbStore {
     db: Database,
+    sealer: Option<Sealer>,
     /// Set when the connection was closed, by us or because another tab
     /// needs to upgrade the schema.
     closed: Rc<Cell<bool>>,
@@ -141,7 +206,7 @@ impl IndexedDbStore {
     /// Opens (creating or migrating) the user's database. If another open
     /// connection blocks the upgrade, fails with `Error::Blocked` instead of
     /// waiting for it forever.
-    pub async fn open(user: &str) -> Result<Self> {
+    pub async fn open(user: &str, encrypt: bool) -> Result<Self> {
         let name = database_name(user)?;
         let (blocked_tx, blocked_rx) = oneshot::channel::<()>();
         let blocked_tx = RefCell::new(Some(blocked_tx));
@@ -185,7 +250,119 @@ impl IndexedDbStore {
             Either::Right((Err(_), result_rx)) => result_rx.await,
         };
         let db = opened.map_err(|_| Error::Storage("the open request was dropped".into()))?.map_err(map_open_err)?;
-        Ok(Self::watch_version_changes(db))
+        let mut store = Self::watch_version_changes(db);
+        store.init_sealer(encrypt).await?;
+        Ok(store)
+    }
+
+    /// Whether this profile is stored encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.sealer.is_some()
+    }
+
+    async fn stored_keys(&self) -> Result<Option<Sealer>> {
+        let tx = self.db.transaction(SETTINGS).build().map_err(map_err)?;
+        let store = tx.object_store(SETTINGS).map_err(map_err)?;
+        let record: Option<JsValue> =
+            store.get(Sealer::key_record_id()).primitive().map_err(map_err)?.await.map_err(map_err)?;
+        record.filter(|r| r.is_object()).map(|r| Sealer::from_key_record(&r)).transpose()
+    }
+
+    /// Loads the profile's keys if it has some; with `encrypt`, creates them
+    /// and seals what is stored, in one transaction.
+    async fn init_sealer(&mut self, encrypt: bool) -> Result<()> {
+        if let Some(sealer) = self.stored_keys().await? {
+            self.sealer = Some(sealer);
+            return Ok(());
+        }
+        if !encrypt {
+            return Ok(());
+        }
+        let attributes = self.list().await?;
+        let disclosures: Vec<Disclosure> = self.read_all(DISCLOSURES).await?;
+        let vectors: Vec<CachedVector> = self.read_all(VECTORS).await?;
+        self.sealer = Some(Sealer::generate().await?);
+        let mut rows = Vec::with_capacity(attributes.len());
+        for a in &attributes {
+            rows.push(self.encode_row(a).await?);
+        }
+        let disclosures = self.encode_all(DISCLOSURES, &disclosures).await?;
+        let vectors = self.encode_all(VECTORS, &vectors).await?;
+        let key_record = self.sealer.as_ref().map(Sealer::key_record).unwrap_or_default();
+
+        self.check_open()?;
+        let tx = self
+            .db
+            .transaction([ATTRIBUTES, DISCLOSURES, VECTORS, SETTINGS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(map_err)?;
+        let settings = tx.object_store(SETTINGS).map_err(map_err)?;
+        // Another tab may have encrypted this profile since we looked: its keys win.
+        let raced: Option<JsValue> =
+            settings.get(Sealer::key_record_id()).primitive().map_err(map_err)?.await.map_err(map_err)?;
+        if raced.is_some_and(|r| r.is_object()) {
+            drop(tx);
+            self.sealer = self.stored_keys().await?;
+            return Ok(());
+        }
+        settings.put(key_record).primitive().map_err(map_err)?.await.map_err(map_err)?;
+        replace_in(&tx, ATTRIBUTES, &rows).await?;
+        replace_in(&tx, DISCLOSURES, &disclosures).await?;
+        replace_in(&tx, VECTORS, &vectors).await?;
+        commit(tx).await
+    }
+
+    /// Encryption is async (WebCrypto), and an IndexedDB transaction closes
+    /// when its task waits on anything else: so records are sealed before a
+    /// write transaction opens and opened after a read one is done.
+    async fn encode_row(&self, a: &Attribute) -> Result<StoredRow> {
+        match &self.sealer {
+            None => Ok(StoredRow::Plain(Row::new(a))),
+            Some(sealer) => Ok(StoredRow::Sealed(SealedRow {
+                id: a.id.clone(),
+                norm: sealer.index_key(&a.normalized()).await?,
+                sealed: sealer.seal(&context(ATTRIBUTES, &a.id), a).await?,
+            })),
+        }
+    }
+
+    async fn decode_row(&self, row: StoredRow) -> Result<Attribute> {
+        match (row, &self.sealer) {
+            (StoredRow::Plain(r), _) => Ok(r.attribute),
+            (StoredRow::Sealed(r), Some(sealer)) => sealer.open(&context(ATTRIBUTES, &r.id), &r.sealed).await,
+            (StoredRow::Sealed(r), None) => {
+                Err(Error::Storage(format!("{}: encrypted, but the profile has no key", r.id)))
+            }
+        }
+    }
+
+    async fn encode_all<T: Serialize + Clone + Keyed>(&self, name: &str, records: &[T]) -> Result<Vec<Stored<T>>> {
+        let mut out = Vec::with_capacity(records.len());
+        for r in records {
+            out.push(match &self.sealer {
+                None => Stored::Plain(r.clone()),
+                Some(sealer) => Stored::Sealed(SealedRecord {
+                    id: r.key().to_string(),
+                    sealed: sealer.seal(&context(name, r.key()), r).await?,
+                }),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn decode_all<T: DeserializeOwned>(&self, name: &str, stored: Vec<Stored<T>>) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(stored.len());
+        for s in stored {
+            out.push(match (s, &self.sealer) {
+                (Stored::Plain(v), _) => v,
+                (Stored::Sealed(r), Some(sealer)) => sealer.open(&context(name, &r.id), &r.sealed).await?,
+                (Stored::Sealed(r), None) => {
+                    return Err(Error::Storage(format!("{name}/{}: encrypted, but the profile has no key", r.id)))
+                }
+            });
+        }
+        Ok(out)
     }
 
     /// A newer schema in another tab must not be blocked by this connection:
@@ -200,7 +377,7 @@ impl IndexedDbStore {
             raw.close();
         });
         sys.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
-        IndexedDbStore { db, closed, _on_version_change: on_version_change }
+        IndexedDbStore { db, sealer: None, closed, _on_version_change: on_version_change }
     }
 
     pub fn close(&self) {
@@ -222,25 +399,38 @@ impl Store for IndexedDbStore {
         self.check_open()?;
         let tx = self.db.transaction(ATTRIBUTES).build().map_err(map_err)?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
-        let row: Option<Row> = store.get(id).serde().map_err(map_err)?.await.map_err(map_err)?;
-        Ok(row.map(|r| r.attribute))
+        let row: Option<StoredRow> = store.get(id).serde().map_err(map_err)?.await.map_err(map_err)?;
+        drop(tx);
+        match row {
+            Some(row) => Ok(Some(self.decode_row(row).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn list(&self) -> Result<Vec<Attribute>> {
-        self.check_open()?;
-        let tx = self.db.transaction(ATTRIBUTES).build().map_err(map_err)?;
-        let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
-        let rows = store.get_all::<Row>().serde().map_err(map_err)?.await.map_err(map_err)?;
-        rows.map(|r| r.map(|r| r.attribute).map_err(map_err)).collect()
+        let rows: Vec<StoredRow> = self.read_raw(ATTRIBUTES).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.decode_row(row).await?);
+        }
+        Ok(out)
     }
 
     async fn find_normalized(&self, norm: &str) -> Result<Option<Attribute>> {
         self.check_open()?;
+        let key = match &self.sealer {
+            Some(sealer) => sealer.index_key(norm).await?,
+            None => norm.to_string(),
+        };
         let tx = self.db.transaction(ATTRIBUTES).build().map_err(map_err)?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let index = store.index(NORM_INDEX).map_err(map_err)?;
-        let row: Option<Row> = index.get(norm).serde().map_err(map_err)?.await.map_err(map_err)?;
-        Ok(row.map(|r| r.attribute))
+        let row: Option<StoredRow> = index.get(key).serde().map_err(map_err)?.await.map_err(map_err)?;
+        drop(tx);
+        match row {
+            Some(row) => Ok(Some(self.decode_row(row).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn put(&self, attribute: &Attribute) -> Result<()> {
@@ -262,14 +452,18 @@ impl Store for IndexedDbStore {
     }
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
+        let mut rows = Vec::with_capacity(attributes.len());
+        for a in attributes {
+            rows.push(self.encode_row(a).await?);
+        }
         let tx = self.attribute_writer()?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         if clear_first {
             store.clear().map_err(map_err)?.await.map_err(map_err)?;
             tx.object_store(VECTORS).map_err(map_err)?.clear().map_err(map_err)?.await.map_err(map_err)?;
         }
-        for a in attributes {
-            store.put(Row::new(a)).serde().map_err(map_err)?.await.map_err(map_err)?;
+        for row in &rows {
+            store.put(row).serde().map_err(map_err)?.await.map_err(map_err)?;
         }
         // Dropping an uncommitted transaction aborts it, so an error above
         // rolls back every write made so far.
@@ -293,12 +487,20 @@ impl Store for IndexedDbStore {
     }
 
     async fn settings(&self) -> Result<PrivacySettings> {
-        let rows: Vec<SettingsRow> = self.read_all(SETTINGS).await?;
-        Ok(rows.into_iter().find(|r| r.id == PRIVACY_KEY).map(|r| r.settings).unwrap_or_default())
+        self.check_open()?;
+        let tx = self.db.transaction(SETTINGS).build().map_err(map_err)?;
+        let store = tx.object_store(SETTINGS).map_err(map_err)?;
+        let row: Option<SettingsRow> = store.get(PRIVACY_KEY).serde().map_err(map_err)?.await.map_err(map_err)?;
+        Ok(row.map(|r| r.settings).unwrap_or_default())
     }
 
     async fn put_settings(&self, settings: &PrivacySettings) -> Result<()> {
-        self.put_all(SETTINGS, &[SettingsRow { id: PRIVACY_KEY.into(), settings: settings.clone() }]).await
+        self.check_open()?;
+        let tx = self.db.transaction(SETTINGS).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let store = tx.object_store(SETTINGS).map_err(map_err)?;
+        let row = SettingsRow { id: PRIVACY_KEY.into(), settings: settings.clone() };
+        store.put(row).serde().map_err(map_err)?.await.map_err(map_err)?;
+        commit(tx).await
     }
 }
 
@@ -309,7 +511,7 @@ impl IndexedDbStore {
         self.db.transaction([ATTRIBUTES, VECTORS]).with_mode(TransactionMode::Readwrite).build().map_err(map_err)
     }
 
-    async fn read_all<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
+    async fn read_raw<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
         self.check_open()?;
         let tx = self.db.transaction(name).build().map_err(map_err)?;
         let store = tx.object_store(name).map_err(map_err)?;
@@ -317,15 +519,21 @@ impl IndexedDbStore {
         rows.map(|r| r.map_err(map_err)).collect()
     }
 
+    async fn read_all<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
+        let stored: Vec<Stored<T>> = self.read_raw(name).await?;
+        self.decode_all(name, stored).await
+    }
+
     /// Puts every record in one transaction: all are stored or none.
-    async fn put_all<T: Serialize>(&self, name: &str, records: &[T]) -> Result<()> {
+    async fn put_all<T: Serialize + Clone + Keyed>(&self, name: &str, records: &[T]) -> Result<()> {
         self.check_open()?;
         if records.is_empty() {
             return Ok(());
         }
+        let records = self.encode_all(name, records).await?;
         let tx = self.db.transaction(name).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
         let store = tx.object_store(name).map_err(map_err)?;
-        for r in records {
+        for r in &records {
             store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
         }
         commit(tx).await

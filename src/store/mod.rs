@@ -5,6 +5,8 @@
 #[cfg(target_arch = "wasm32")]
 pub mod indexeddb;
 mod memory;
+#[cfg(target_arch = "wasm32")]
+mod sealer;
 
 pub use memory::MemoryStore;
 

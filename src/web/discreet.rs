@@ -30,6 +30,9 @@ type BrowserProfile = Profile<IndexedDbStore, BrowserEnv>;
 #[serde(deny_unknown_fields)]
 struct OpenOptions {
     user: String,
+    /// Encrypt this profile at rest (AES-GCM, non-extractable key). Once on, it stays on.
+    #[serde(default)]
+    encrypt: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -107,7 +110,7 @@ impl Discreet {
     /// Opens (creating or migrating) the database of `options.user`.
     pub async fn open(options: OpenOptionsArg) -> std::result::Result<Discreet, JsValue> {
         let options: OpenOptions = args::record("options", options.into()).map_err(|e| to_js(&e))?;
-        let store = IndexedDbStore::open(&options.user).await.map_err(|e| to_js(&e))?;
+        let store = IndexedDbStore::open(&options.user, options.encrypt).await.map_err(|e| to_js(&e))?;
         Ok(Discreet {
             user: options.user,
             profile: RefCell::new(Some(Rc::new(Profile::new(store, BrowserEnv)))),
@@ -119,6 +122,12 @@ impl Discreet {
     #[wasm_bindgen(getter)]
     pub fn user(&self) -> String {
         self.user.clone()
+    }
+
+    /// Whether this profile is stored encrypted.
+    #[wasm_bindgen(getter)]
+    pub fn encrypted(&self) -> bool {
+        self.profile.borrow().as_ref().is_some_and(|p| p.store().is_encrypted())
     }
 
     fn profile(&self) -> Result<Rc<BrowserProfile>> {

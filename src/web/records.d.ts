@@ -31,6 +31,8 @@ export type Sensitivity =
 export interface OpenOptions {
   /** Each user gets a database of their own; profiles never mix. */
   user: string;
+  /** Store this profile encrypted (AES-GCM, non-extractable key kept in IndexedDB). Once on, stays on. */
+  encrypt?: boolean;
 }
 
 export interface Source {

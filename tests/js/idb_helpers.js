@@ -49,3 +49,28 @@ export function uniqueName(prefix) {
 export async function deleteDatabase(name) {
   await request(indexedDB.deleteDatabase(name));
 }
+
+// Every record of every store of a database, as JSON text: what a copy of the files would hold.
+export async function dumpDatabase(name) {
+  const db = await request(indexedDB.open(name));
+  const out = {};
+  for (const store of db.objectStoreNames) {
+    out[store] = await request(db.transaction(store).objectStore(store).getAll());
+  }
+  db.close();
+  return JSON.stringify(out);
+}
+
+// Tries to export the stored AES key; resolves to the error's name (or "exported").
+export async function tryExportKey(name) {
+  const db = await request(indexedDB.open(name));
+  const record = await request(db.transaction("settings").objectStore("settings").get("keys"));
+  db.close();
+  if (!record) return "no key";
+  try {
+    await crypto.subtle.exportKey("raw", record.aes);
+    return "exported";
+  } catch (e) {
+    return e.name;
+  }
+}

@@ -219,11 +219,18 @@ test("select picks few attributes, compose discloses exactly them, and the discl
       const log = await d.disclosures();
       await d.update(ids[0], "The user plays ice hockey.");
       const afterEdit = await d.select(prompt, { maxAttributes: 20, threshold: 0 });
+      // The same attributes in an encrypted profile: sealed vectors give the same scores.
+      const e = await Discreet.open({ user: `select-enc-${Date.now()}`, encrypt: true });
+      e.useModel(model);
+      for (const text of texts) await e.add({ text });
+      await e.select(prompt, { maxAttributes: 20, threshold: 0 });
+      const encrypted = await e.select(prompt, { maxAttributes: 20, threshold: 0 });
+      e.close();
       const unknown = await codeOf(d.compose(prompt, [{ attribute: { id: "attr_missing" }, score: 1 }]));
       const badSel = await codeOf(d.compose(prompt, "nope"));
       const badOpt = await codeOf(d.select(prompt, { maxAtributes: 2 }));
       d.close();
-      return { noModel, all, withReview, top2, calibrated, composed, text, log, afterEdit, unknown, badSel, badOpt, threshold: model.threshold };
+      return { noModel, all, withReview, top2, calibrated, composed, text, log, afterEdit, unknown, badSel, badOpt, threshold: model.threshold, encrypted };
     });
     assert.equal(r.noModel, "E_MODEL");
     const textsOf = (sel) => sel.map((s) => s.attribute.text);
@@ -250,6 +257,9 @@ test("select picks few attributes, compose discloses exactly them, and the discl
     const veg = r.all.find((s) => s.attribute.text === "The user is vegetarian.").score;
     assert.notEqual(hockey, veg);
     assert.deepEqual([r.unknown, r.badSel, r.badOpt], ["E_NOT_FOUND", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+    const plainScore = new Map(r.all.map((s) => [s.attribute.text, s.score]));
+    assert.equal(r.encrypted.length, 5);
+    for (const s of r.encrypted) assert.ok(Math.abs(s.score - plainScore.get(s.attribute.text)) < 1e-6, s.attribute.text);
   }));
 
 test("RelevanceModel.load streams with progress, caches verified files, and retries then fails on corrupt ones", async () => {
@@ -436,4 +446,35 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
     assert.match(r.parseErr.message, /attributes/);
     assert.equal(r.verified.length, 4);
     assert.ok(r.thresholds[0] <= r.thresholds[1]);
+  }));
+
+test("a 10,000-attribute store: import, list, select and export still work (timings printed)", { timeout: 900_000 }, () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
+      const model = await RelevanceModel.load("/models/");
+      const d = await Discreet.open({ user: `big-${Date.now()}` });
+      d.useModel(model);
+      const N = 10_000;
+      const file = { format: "discreet.attributes", version: 1, exportedAt: 0, attributes: Array.from({ length: N }, (_, i) => ({
+        id: `attr_big${i}`, text: `The user has hobby number ${i}.`, reason: null, evidence: [], source: null, createdAt: i, updatedAt: i,
+        verdict: "accepted", verifierScore: null, sensitivity: "none", userEdited: false })) };
+      const t = async (f) => { const s = performance.now(); const v = await f(); return [performance.now() - s, v]; };
+      const [importMs, report] = await t(() => d.importJson(JSON.stringify(file), { mode: "replace" }));
+      const [listMs, list] = await t(() => d.list());
+      const [fillMs] = await t(() => d.select("Suggest a weekend hobby.", { maxAttributes: 5 }));
+      const [selectMs, picked] = await t(() => d.select("Plan a week of dinners.", { maxAttributes: 5 }));
+      const [exportMs, json] = await t(() => d.exportJson());
+      await d.clear();
+      d.close();
+      return { report, listed: list.length, picked: picked.length, exported: JSON.parse(json).attributes.length,
+               importMs, listMs, fillMs, selectMs, exportMs };
+    });
+    console.log(`10k store (ms): ${JSON.stringify({ import: Math.round(r.importMs), list: Math.round(r.listMs),
+      first_select_with_vector_fill: Math.round(r.fillMs), select: Math.round(r.selectMs), export: Math.round(r.exportMs) })}`);
+    assert.equal(r.report.added, 10_000);
+    assert.equal(r.listed, 10_000);
+    assert.equal(r.exported, 10_000);
+    assert.ok(r.picked <= 5);
   }));
