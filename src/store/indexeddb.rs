@@ -109,6 +109,14 @@ impl Keyed for CachedVector {
     }
 }
 
+/// The stored encryption keys of the profile, if it has any, read within `tx`.
+async fn key_record(tx: &Transaction<'_>) -> Result<Option<JsValue>> {
+    let store = tx.object_store(SETTINGS).map_err(map_err)?;
+    let record: Option<JsValue> =
+        store.get(Sealer::key_record_id()).primitive().map_err(map_err)?.await.map_err(map_err)?;
+    Ok(record.filter(|r| r.is_object()))
+}
+
 /// Within `tx`: empties the store `name`, then puts `records`.
 async fn replace_in<T: Serialize>(tx: &Transaction<'_>, name: &str, records: &[T]) -> Result<()> {
     let store = tx.object_store(name).map_err(map_err)?;
@@ -262,10 +270,8 @@ impl IndexedDbStore {
 
     async fn stored_keys(&self) -> Result<Option<Sealer>> {
         let tx = self.db.transaction(SETTINGS).build().map_err(map_err)?;
-        let store = tx.object_store(SETTINGS).map_err(map_err)?;
-        let record: Option<JsValue> =
-            store.get(Sealer::key_record_id()).primitive().map_err(map_err)?.await.map_err(map_err)?;
-        record.filter(|r| r.is_object()).map(|r| Sealer::from_key_record(&r)).transpose()
+        let record = key_record(&tx).await?;
+        record.map(|r| Sealer::from_key_record(&r)).transpose()
     }
 
     /// Loads the profile's keys if it has some; with `encrypt`, creates them
@@ -282,13 +288,10 @@ impl IndexedDbStore {
         let disclosures: Vec<Disclosure> = self.read_all(DISCLOSURES).await?;
         let vectors: Vec<CachedVector> = self.read_all(VECTORS).await?;
         self.sealer = Some(Sealer::generate().await?);
-        let mut rows = Vec::with_capacity(attributes.len());
-        for a in &attributes {
-            rows.push(self.encode_row(a).await?);
-        }
+        let rows = self.encode_rows(&attributes).await?;
         let disclosures = self.encode_all(DISCLOSURES, &disclosures).await?;
         let vectors = self.encode_all(VECTORS, &vectors).await?;
-        let key_record = self.sealer.as_ref().map(Sealer::key_record).unwrap_or_default();
+        let keys = self.sealer.as_ref().map(Sealer::key_record).unwrap_or_default();
 
         self.check_open()?;
         let tx = self
@@ -297,16 +300,14 @@ impl IndexedDbStore {
             .with_mode(TransactionMode::Readwrite)
             .build()
             .map_err(map_err)?;
-        let settings = tx.object_store(SETTINGS).map_err(map_err)?;
         // Another tab may have encrypted this profile since we looked: its keys win.
-        let raced: Option<JsValue> =
-            settings.get(Sealer::key_record_id()).primitive().map_err(map_err)?.await.map_err(map_err)?;
-        if raced.is_some_and(|r| r.is_object()) {
+        if key_record(&tx).await?.is_some() {
             drop(tx);
             self.sealer = self.stored_keys().await?;
             return Ok(());
         }
-        settings.put(key_record).primitive().map_err(map_err)?.await.map_err(map_err)?;
+        let settings = tx.object_store(SETTINGS).map_err(map_err)?;
+        settings.put(keys).primitive().map_err(map_err)?.await.map_err(map_err)?;
         replace_in(&tx, ATTRIBUTES, &rows).await?;
         replace_in(&tx, DISCLOSURES, &disclosures).await?;
         replace_in(&tx, VECTORS, &vectors).await?;
@@ -324,6 +325,21 @@ impl IndexedDbStore {
                 norm: sealer.index_key(&a.normalized()).await?,
                 sealed: sealer.seal(&context(ATTRIBUTES, &a.id), a).await?,
             })),
+        }
+    }
+
+    async fn encode_rows(&self, attributes: &[Attribute]) -> Result<Vec<StoredRow>> {
+        let mut rows = Vec::with_capacity(attributes.len());
+        for a in attributes {
+            rows.push(self.encode_row(a).await?);
+        }
+        Ok(rows)
+    }
+
+    async fn decode_found(&self, row: Option<StoredRow>) -> Result<Option<Attribute>> {
+        match row {
+            Some(row) => Ok(Some(self.decode_row(row).await?)),
+            None => Ok(None),
         }
     }
 
@@ -401,10 +417,7 @@ impl Store for IndexedDbStore {
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let row: Option<StoredRow> = store.get(id).serde().map_err(map_err)?.await.map_err(map_err)?;
         drop(tx);
-        match row {
-            Some(row) => Ok(Some(self.decode_row(row).await?)),
-            None => Ok(None),
-        }
+        self.decode_found(row).await
     }
 
     async fn list(&self) -> Result<Vec<Attribute>> {
@@ -427,10 +440,7 @@ impl Store for IndexedDbStore {
         let index = store.index(NORM_INDEX).map_err(map_err)?;
         let row: Option<StoredRow> = index.get(key).serde().map_err(map_err)?.await.map_err(map_err)?;
         drop(tx);
-        match row {
-            Some(row) => Ok(Some(self.decode_row(row).await?)),
-            None => Ok(None),
-        }
+        self.decode_found(row).await
     }
 
     async fn put(&self, attribute: &Attribute) -> Result<()> {
@@ -452,10 +462,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
-        let mut rows = Vec::with_capacity(attributes.len());
-        for a in attributes {
-            rows.push(self.encode_row(a).await?);
-        }
+        let rows = self.encode_rows(attributes).await?;
         let tx = self.attribute_writer()?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         if clear_first {

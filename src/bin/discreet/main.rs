@@ -38,26 +38,42 @@ fn check_export(path: &str) -> Result<String, String> {
     Ok(serde_json::json!({ "file": path, "attributes": attributes.len(), "userEdited": edited }).to_string())
 }
 
-/// `--name value` pairs after the subcommand; unknown or dangling flags are errors.
-fn flags<'a>(rest: &'a [String], known: &[&str]) -> Result<Vec<(&'a str, &'a str)>, String> {
-    let mut out = Vec::new();
-    let mut it = rest.iter();
-    while let Some(flag) = it.next() {
-        if !known.contains(&flag.as_str()) {
-            return Err(format!("unknown argument {flag:?}\n{USAGE}"));
+/// `--name value` pairs after a subcommand; the last of a repeated flag wins.
+struct Flags<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> Flags<'a> {
+    /// Unknown or dangling flags are errors.
+    fn parse(rest: &'a [String], known: &[&str]) -> Result<Self, String> {
+        let mut out = Vec::new();
+        let mut it = rest.iter();
+        while let Some(flag) = it.next() {
+            if !known.contains(&flag.as_str()) {
+                return Err(format!("unknown argument {flag:?}\n{USAGE}"));
+            }
+            let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            out.push((flag.as_str(), value.as_str()));
         }
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        out.push((flag.as_str(), value.as_str()));
+        Ok(Flags(out))
     }
-    Ok(out)
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0.iter().rev().find(|(f, _)| *f == name).map(|(_, v)| *v)
+    }
+
+    fn required(&self, name: &str) -> Result<&'a str, String> {
+        self.get(name).ok_or_else(|| format!("{name} is required\n{USAGE}"))
+    }
+
+    fn models(&self) -> PathBuf {
+        self.get("--models").map(PathBuf::from).unwrap_or_else(default_models)
+    }
 }
 
 fn eval(rest: &[String]) -> Result<String, String> {
-    let flags = flags(rest, &["--data", "--models", "--labels-from", "--threshold"])?;
-    let get = |name: &str| flags.iter().rev().find(|(f, _)| *f == name).map(|(_, v)| *v);
-    let data = get("--data").ok_or_else(|| format!("--data is required\n{USAGE}"))?;
-    let models = get("--models").map(PathBuf::from).unwrap_or_else(default_models);
-    let threshold = get("--threshold")
+    let flags = Flags::parse(rest, &["--data", "--models", "--labels-from", "--threshold"])?;
+    let data = flags.required("--data")?;
+    let threshold = flags
+        .get("--threshold")
         .map(|t| {
             t.parse::<f32>()
                 .ok()
@@ -65,14 +81,18 @@ fn eval(rest: &[String]) -> Result<String, String> {
                 .ok_or(format!("--threshold {t:?} is not within 0..1"))
         })
         .transpose()?;
-    eval_relevance::run(eval_relevance::Args { data, models: &models, labels_from: get("--labels-from"), threshold })
+    let models = flags.models();
+    eval_relevance::run(eval_relevance::Args {
+        data,
+        models: &models,
+        labels_from: flags.get("--labels-from"),
+        threshold,
+    })
 }
 
 fn verify(rest: &[String]) -> Result<String, String> {
-    let flags = flags(rest, &["--data", "--models"])?;
-    let get = |name: &str| flags.iter().rev().find(|(f, _)| *f == name).map(|(_, v)| *v);
-    let data = get("--data").ok_or_else(|| format!("--data is required\n{USAGE}"))?;
-    verify::run(data, &get("--models").map(PathBuf::from).unwrap_or_else(default_models))
+    let flags = Flags::parse(rest, &["--data", "--models"])?;
+    verify::run(flags.required("--data")?, &flags.models())
 }
 
 fn main() -> ExitCode {

@@ -57,6 +57,10 @@ fn read_lines(path: &str) -> Result<Vec<(usize, Line)>, String> {
     Ok(out)
 }
 
+fn name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
 /// Prints one JSON line per input, then a summary line. Each line is
 /// verified on its own: without the conversation, the evidence rules cannot run.
 pub fn run(data: &str, models: &Path) -> Result<String, String> {
@@ -65,7 +69,7 @@ pub fn run(data: &str, models: &Path) -> Result<String, String> {
     let model = VerifierModel::from_dir(models, &encoder).map_err(|e| e.to_string())?;
     let verifier = Verifier::new(&encoder, &model);
     let mut out = Vec::with_capacity(lines.len() + 1);
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     let (mut human_bad, mut flagged) = (Vec::new(), Vec::new());
     let started = Instant::now();
@@ -77,14 +81,11 @@ pub fn run(data: &str, models: &Path) -> Result<String, String> {
             confidence: 1.0,
         };
         let v = verifier.verify(&[candidate], &Context::default()).map_err(|e| e.to_string())?.remove(0);
-        let verdict = match v.verdict {
-            Verdict::Accepted => "accepted",
-            Verdict::Review => "review",
-            _ => "rejected",
-        };
-        *counts.entry(verdict).or_default() += 1;
+        // The names apps and the JS API see, from the same serde renames.
+        let verdict = name(&v.verdict);
+        *counts.entry(verdict.clone()).or_default() += 1;
         if let Some(rule) = v.rule {
-            *by_rule.entry(serde_json::to_value(rule).unwrap().as_str().unwrap_or("").to_string()).or_default() += 1;
+            *by_rule.entry(name(&rule)).or_default() += 1;
         }
         if let Some(label) = line.label.filter(|l| *l != Label::Unsure) {
             human_bad.push(label == Label::Bad);
