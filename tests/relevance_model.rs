@@ -139,3 +139,33 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The browser loader hashes with WebCrypto and hands over checked bytes; the
+/// digest comparison and the length guard must still refuse the wrong file.
+#[test]
+fn digests_computed_elsewhere_are_checked_the_same_way() {
+    let files = Files::read();
+    let manifest = discreet::model::Manifest::parse(&files.manifest).unwrap();
+    let encoder = manifest.file("encoder").unwrap();
+    encoder.check_digest(files.encoder.len(), &sha256_hex(&files.encoder)).unwrap();
+    let wrong = encoder.check_digest(files.encoder.len(), &sha256_hex(b"other")).unwrap_err();
+    assert!(wrong.to_string().contains("checksum"), "{wrong}");
+    assert!(encoder.check_digest(10, &encoder.sha256).unwrap_err().to_string().contains("truncated"));
+
+    let mut short = Files::read();
+    short.tokenizer.truncate(100);
+    let checked = |f: &Files| {
+        RelevanceModel::from_checked_bytes(ModelFiles {
+            manifest: &f.manifest,
+            encoder: &f.encoder,
+            head: &f.head,
+            tokenizer: &f.tokenizer,
+        })
+    };
+    assert_eq!(checked(&short).err().unwrap().code(), "E_MODEL");
+    let model = checked(&files).unwrap();
+    let reference = files.load().unwrap();
+    let prompt = "Plan a week of vegetarian dinners.";
+    let attributes = ["The user is vegetarian.", "The user plays chess."];
+    assert_eq!(model.score_texts(prompt, &attributes).unwrap(), reference.score_texts(prompt, &attributes).unwrap());
+}

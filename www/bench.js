@@ -56,11 +56,16 @@ async function ortEncoder() {
   return () => session.run({ input_ids: ids, attention_mask: mask });
 }
 
+// Where the cold start goes (ms from navigation, then per phase).
+const phases = {};
+
 async function modelBench() {
   let modelBytes = 0;
   const model = await RelevanceModel.load("./models/", { onProgress: (p) => { modelBytes = p.total; } });
+  phases.relevance_model_ms = round(performance.now() - phases.mark);
   let verifierBytes = 0;
   const verifier = await VerifierModel.load("./models/", model, { onProgress: (p) => { verifierBytes = p.total; } });
+  phases.verifier_model_ms = round(performance.now() - phases.mark - phases.relevance_model_ms);
   // performance.now() counts from navigation: page load to wasm + both models ready.
   const coldStart = performance.now();
   // Discreet's encoder as it ships (tokenizer included) vs ORT on the same file, interleaved.
@@ -83,6 +88,8 @@ async function modelBench() {
   const s200 = await selectBench(model, 200);
   return {
     cold_start_ms: round(coldStart),
+    cold_start_phases: { page_ms: phases.page_ms, wasm_ms: phases.wasm_ms,
+      relevance_model_ms: phases.relevance_model_ms, verifier_model_ms: phases.verifier_model_ms },
     model_bytes: modelBytes + verifierBytes,
     encoder_ms_discreet: round(percentile(encoder, 50)),
     ...(ort ? { encoder_ms_ort: round(percentile(encoderOrt, 50)),
@@ -100,8 +107,11 @@ async function modelBench() {
 async function main() {
   const withModels = params.get("models") !== "0";
   const wasmUrl = new URL("./pkg/discreet_bg.wasm", location.href);
-  const wasm = await (await fetch(wasmUrl)).arrayBuffer();
-  await init({ module_or_path: wasm });
+  phases.page_ms = round(performance.now());
+  // As an app loads it: streaming compilation overlaps the download.
+  await init({ module_or_path: wasmUrl });
+  phases.mark = performance.now();
+  phases.wasm_ms = round(phases.mark - phases.page_ms);
   const models = withModels ? await modelBench() : {};
   const user = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const [openMs, d] = await timed(() => Discreet.open({ user }));
@@ -115,6 +125,7 @@ async function main() {
   for (let i = 0; i < ROUNDS; i++) listTimes.push((await timed(() => d.list()))[0]);
   const [exportMs, json] = await timed(() => d.exportJson());
   const [importMs] = await timed(() => d.importJson(json, { mode: "replace" }));
+  const wasm = await (await fetch(wasmUrl)).arrayBuffer();
   const gz = await new Response(new Blob([wasm]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
   await d.clear();
   d.close();

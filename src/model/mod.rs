@@ -41,6 +41,24 @@ impl RelevanceModel {
         manifest.check("encoder", files.encoder)?;
         manifest.check("head", files.head)?;
         manifest.check("tokenizer", files.tokenizer)?;
+        Self::build(manifest, files)
+    }
+
+    /// `from_bytes` for files the caller has already checked against this
+    /// manifest with `FileEntry::check_digest` (the browser loader hashes with
+    /// WebCrypto as files arrive, so hashing again here would only cost time).
+    pub fn from_checked_bytes(files: ModelFiles<'_>) -> Result<Self> {
+        let manifest = Manifest::parse(files.manifest)?;
+        for (name, bytes) in [("encoder", files.encoder), ("head", files.head), ("tokenizer", files.tokenizer)] {
+            let entry = manifest.file(name)?;
+            if bytes.len() as u64 != entry.bytes {
+                return Err(Error::Model(format!("{}: not the file the manifest names", entry.path)));
+            }
+        }
+        Self::build(manifest, files)
+    }
+
+    fn build(manifest: Manifest, files: ModelFiles<'_>) -> Result<Self> {
         Ok(RelevanceModel {
             tokenizer: TextTokenizer::from_bytes(files.tokenizer)?,
             encoder: Encoder::from_bytes(files.encoder, manifest.dimension)?,

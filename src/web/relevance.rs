@@ -112,7 +112,8 @@ impl RelevanceModel {
                     .map_err(|e| to_js(&e))?,
             );
         }
-        let inner = CoreModel::from_bytes(ModelFiles {
+        // fetch_file checked every file against the manifest.
+        let inner = CoreModel::from_checked_bytes(ModelFiles {
             manifest: &manifest_bytes,
             encoder: &files[0],
             head: &files[1],
