@@ -23,9 +23,10 @@ test-native:
 	cargo fmt --check
 	cargo test --profile ci
 
-# The verifier's retraining from human judgments (numpy + ONNX, no torch), loaded back in Rust.
+# The verifier's retraining from human judgments and the sensitive head's reproduction (numpy + ONNX, no torch), loaded back in Rust.
 test-train:
 	tests/train_verifier.sh
+	tests/train_sensitive.sh
 
 # The wasm build in headless Chromium against real IndexedDB.
 test-browser:

@@ -16,7 +16,7 @@ use crate::model::{RelevanceModel, VerifierModel};
 use crate::select::{SelectOptions, Selector};
 use crate::sensitive::{classify, is_allowed, PrivacySettings};
 use crate::store::Store;
-use crate::vector_cache;
+use crate::vector_cache::{self, CachedVector};
 use crate::verify::{Context, Verification, Verifier};
 
 pub struct Profile<S, E> {
@@ -198,9 +198,51 @@ impl<S: Store, E: Env> Profile<S, E> {
             Ok(()) | Err(Error::Quota(_)) => {}
             Err(e) => return Err(e),
         }
+        let (eligible, vectors) = self.tag_by_model(model, eligible, vectors, &allowed).await?;
         let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
         let picked = Selector::new(model).select(prompt, &refs, options)?;
         Ok(picked.into_iter().map(|s| Selection { attribute: eligible[s.index].clone(), score: s.score }).collect())
+    }
+
+    /// The model half of sensitive tagging, run on every untagged candidate
+    /// before it can be offered: attributes added, imported or edited by hand
+    /// were tagged by the term list only. New tags are stored (the manager
+    /// shows them); the newly tagged ones the user has not allowed drop out.
+    async fn tag_by_model<'a>(
+        &self,
+        model: &RelevanceModel,
+        eligible: Vec<&'a Attribute>,
+        vectors: Vec<Vec<f32>>,
+        allowed: &[Sensitivity],
+    ) -> Result<(Vec<&'a Attribute>, Vec<Vec<f32>>)> {
+        let untagged: Vec<usize> =
+            (0..eligible.len()).filter(|&i| eligible[i].sensitivity == Sensitivity::None).collect();
+        let refs: Vec<&[f32]> = untagged.iter().map(|&i| vectors[i].as_slice()).collect();
+        let tags = model.sensitive_categories(&refs)?;
+        let mut newly_tagged = Vec::new();
+        let mut drop = vec![false; eligible.len()];
+        for (&i, tag) in untagged.iter().zip(tags) {
+            if tag != Sensitivity::None {
+                let mut a = eligible[i].clone();
+                a.sensitivity = tag;
+                newly_tagged.push(a);
+                drop[i] = !is_allowed(tag, allowed);
+            }
+        }
+        for tagged in newly_tagged {
+            // Re-read first so an edit made meanwhile (another tab) is not overwritten.
+            let Some(mut current) = self.store.get(&tagged.id).await? else { continue };
+            if current.text != tagged.text || current.sensitivity != Sensitivity::None {
+                continue;
+            }
+            current.sensitivity = tagged.sensitivity;
+            match self.store.put(&current).await {
+                // Withholding does not depend on the write: a full disk only means tagging again next turn.
+                Ok(()) | Err(Error::Quota(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(eligible.into_iter().zip(vectors).zip(drop).filter(|(_, d)| !d).map(|(pair, _)| pair).unzip())
     }
 
     /// The only way extracted attributes reach storage: the chat model's
@@ -224,6 +266,7 @@ impl<S: Store, E: Env> Profile<S, E> {
         };
         let verified = Verifier::new(encoder, verifier).verify(&candidates, &context)?;
         let mut report = IngestReport { accepted: vec![], review: vec![], rejected: vec![], stored: vec![] };
+        let mut vectors = Vec::new();
         for v in verified {
             if v.verdict == Verdict::Rejected {
                 report.rejected.push(v);
@@ -247,7 +290,19 @@ impl<S: Store, E: Env> Profile<S, E> {
                 verifier_score: v.score.map(f64::from),
                 sensitivity: classify(&c.attribute),
             };
-            report.stored.push(new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?);
+            let mut attribute = new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?;
+            if attribute.sensitivity == Sensitivity::None {
+                // The model half: the vector also fills the select cache.
+                let vector = encoder.embed_attribute(&attribute.text)?;
+                attribute.sensitivity = encoder.sensitive_categories(&[&vector])?[0];
+                vectors.push(CachedVector {
+                    id: attribute.id.clone(),
+                    model: encoder.version().to_string(),
+                    text: attribute.text.clone(),
+                    vector,
+                });
+            }
+            report.stored.push(attribute);
             if v.verdict == Verdict::Accepted {
                 report.accepted.push(v);
             } else {
@@ -255,6 +310,10 @@ impl<S: Store, E: Env> Profile<S, E> {
             }
         }
         self.store.write_all(false, &report.stored).await?;
+        match self.store.put_vectors(&vectors).await {
+            Ok(()) | Err(Error::Quota(_)) => {}
+            Err(e) => return Err(e),
+        }
         Ok(report)
     }
 

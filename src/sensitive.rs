@@ -2,9 +2,15 @@
 //! precise location). An attribute in one is stored but never emitted by
 //! `select`/`compose` unless the user allowed that category.
 //!
-//! Tagging is by a documented term list, matched on whole words of the
-//! lower-cased text. A list is predictable and auditable, and it errs towards
-//! tagging: a wrongly tagged attribute is only withheld, a missed one leaks.
+//! Tagging has two halves. This term list, matched on whole words of the
+//! lower-cased text, runs wherever text enters (add, ingest, import, edit):
+//! it is predictable and auditable, and it errs towards tagging, since a
+//! wrongly tagged attribute is only withheld while a missed one leaks. The
+//! list misses paraphrases ("injects insulin"), so the relevance model's
+//! sensitive head (`RelevanceModel::sensitive_categories`, card in
+//! `models/MODEL_CARD-sensitive.md`) tags what it leaves untagged, at ingest
+//! and in `Profile::select` before any untagged attribute can be offered.
+//! A term match wins over the model; tags only ever tighten.
 
 use serde::{Deserialize, Serialize};
 

@@ -22,6 +22,7 @@ struct Files {
     encoder: Vec<u8>,
     head: Vec<u8>,
     tokenizer: Vec<u8>,
+    sensitive: Vec<u8>,
 }
 
 impl Files {
@@ -34,6 +35,7 @@ impl Files {
             encoder: file("encoder"),
             head: file("head"),
             tokenizer: file("tokenizer"),
+            sensitive: file("sensitive"),
         }
     }
 
@@ -43,6 +45,7 @@ impl Files {
             encoder: &self.encoder,
             head: &self.head,
             tokenizer: &self.tokenizer,
+            sensitive: Some(&self.sensitive),
         })
     }
 }
@@ -160,6 +163,7 @@ fn digests_computed_elsewhere_are_checked_the_same_way() {
             encoder: &f.encoder,
             head: &f.head,
             tokenizer: &f.tokenizer,
+            sensitive: Some(&f.sensitive),
         })
     };
     assert_eq!(checked(&short).err().unwrap().code(), "E_MODEL");
@@ -168,4 +172,28 @@ fn digests_computed_elsewhere_are_checked_the_same_way() {
     let prompt = "Plan a week of vegetarian dinners.";
     let attributes = ["The user is vegetarian.", "The user plays chess."];
     assert_eq!(model.score_texts(prompt, &attributes).unwrap(), reference.score_texts(prompt, &attributes).unwrap());
+}
+
+#[test]
+fn a_named_sensitive_head_must_be_present_and_intact() {
+    let files = Files::read();
+    let with = |sensitive: Option<&[u8]>| {
+        RelevanceModel::from_bytes(ModelFiles {
+            manifest: &files.manifest,
+            encoder: &files.encoder,
+            head: &files.head,
+            tokenizer: &files.tokenizer,
+            sensitive,
+        })
+        .err()
+        .map(|e| (e.code(), e.to_string()))
+    };
+    let (code, msg) = with(None).unwrap();
+    assert_eq!(code, "E_MODEL");
+    assert!(msg.contains("sensitive"), "{msg}");
+    let mut flipped = files.sensitive.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 0xff;
+    assert!(with(Some(&flipped)).unwrap().1.contains("checksum"));
+    assert_eq!(with(Some(&files.head)).unwrap().0, "E_MODEL");
 }

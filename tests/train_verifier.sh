@@ -4,17 +4,11 @@
 # `discreet verify` agrees with the judgments it was trained on. Needs no torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=${DISCREET_VERIFIER_VENV:-models/train/.venv-verifier}
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q -r models/train/requirements-verifier.txt
-fi
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+source tests/train_env.sh
 fixture=tests/fixtures/judgments_stage1.jsonl
 "$venv/bin/python" models/train/verifier.py --judgments "$fixture" --no-weak --out "$out" \
   --epochs 60 --version verifier-fixture-test > "$out/train.log"
-for f in relevance.json relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json; do
+for f in relevance.json relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json sensitive-head.int8.onnx; do
   ln -s "$PWD/models/$f" "$out/$f"
 done
 cargo build -q --profile ci --bin discreet

@@ -107,11 +107,15 @@ def train_head(x, y, w, epochs: int, seed: int, lr=1e-3, l2=1e-2, batch=64):
             grads["w1"] = xb.T @ g_h + l2 * params["w1"]
             grads["b1"] = g_h.sum(0)
             t += 1
-            for k in params:
-                m[k] = 0.9 * m[k] + 0.1 * grads[k]
-                s[k] = 0.999 * s[k] + 0.001 * grads[k] ** 2
-                params[k] -= lr * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(s[k] / (1 - 0.999 ** t)) + 1e-8)
+            adam_step(params, grads, m, s, t, lr)
     return params
+
+
+def adam_step(params, grads, m, s, t: int, lr: float):
+    for k in params:
+        m[k] = 0.9 * m[k] + 0.1 * grads[k]
+        s[k] = 0.999 * s[k] + 0.001 * grads[k] ** 2
+        params[k] -= lr * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(s[k] / (1 - 0.999 ** t)) + 1e-8)
 
 
 def predict(params, x):

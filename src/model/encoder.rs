@@ -104,3 +104,43 @@ impl Head {
         Ok(view.iter().copied().collect())
     }
 }
+
+/// N vectors -> N rows of class probabilities, in one run.
+pub struct Classifier {
+    plan: Plan,
+    dimension: usize,
+    classes: usize,
+}
+
+impl Classifier {
+    pub fn from_bytes(bytes: &[u8], dimension: usize, classes: usize) -> Result<Self> {
+        let plan = plan("sensitive head", bytes, |symbols| {
+            vec![InferenceFact::dt_shape(f32::datum_type(), tvec!(symbols.sym("N").to_dim(), dimension.to_dim()))]
+        })?;
+        Ok(Classifier { plan, dimension, classes })
+    }
+
+    pub fn probabilities(&self, vectors: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
+        if vectors.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = self.dimension;
+        if vectors.iter().any(|a| a.len() != d) {
+            return Err(Error::invalid(format!("vectors must have {d} dimensions")));
+        }
+        let flat: Vec<f32> = vectors.iter().flat_map(|a| a.iter().copied()).collect();
+        let input = Tensor::from_shape(&[vectors.len(), d], &flat).map_err(run_error)?;
+        let out = self.plan.run(tvec!(input.into())).map_err(run_error)?;
+        let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
+        let flat: Vec<f32> = view.iter().copied().collect();
+        if flat.len() != vectors.len() * self.classes {
+            return Err(Error::Model(format!(
+                "sensitive head returned {} values, expected {} x {}",
+                flat.len(),
+                vectors.len(),
+                self.classes
+            )));
+        }
+        Ok(flat.chunks(self.classes).map(<[f32]>::to_vec).collect())
+    }
+}

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::attribute::Sensitivity;
 use crate::error::{Error, Result};
 
 /// `models/relevance.json`, written by `models/train/export.py`.
@@ -15,6 +16,21 @@ pub struct Manifest {
     pub prompt_max_tokens: usize,
     pub dimension: usize,
     pub files: BTreeMap<String, FileEntry>,
+    #[serde(default)]
+    pub dev: serde_json::Value,
+    /// The sensitive-category head (file `sensitive`), written by `models/train/sensitive.py`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitive: Option<SensitiveSpec>,
+}
+
+/// How to read the sensitive-category head's outputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitiveSpec {
+    pub version: String,
+    /// The category of each output, in order; "none" among them.
+    pub categories: Vec<Sensitivity>,
+    /// A category is tagged when its probability reaches this (see the model card).
+    pub threshold: f32,
     #[serde(default)]
     pub dev: serde_json::Value,
 }
@@ -34,6 +50,20 @@ impl Manifest {
         }
         if m.dimension == 0 || m.attribute_max_tokens < 3 || m.prompt_max_tokens < 3 {
             return Err(Error::Model("relevance.json: dimension and token limits must be positive".into()));
+        }
+        if let Some(spec) = &m.sensitive {
+            if !(spec.threshold > 0.0 && spec.threshold <= 1.0) {
+                return Err(Error::Model(format!(
+                    "relevance.json: sensitive threshold {} is not a probability",
+                    spec.threshold
+                )));
+            }
+            if spec.categories.len() < 2 || !spec.categories.contains(&Sensitivity::None) {
+                return Err(Error::Model(
+                    "relevance.json: sensitive categories must include \"none\" and one more".into(),
+                ));
+            }
+            m.file("sensitive")?;
         }
         Ok(m)
     }

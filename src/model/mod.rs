@@ -7,13 +7,14 @@ mod manifest;
 mod tokenize;
 mod verifier;
 
-pub use manifest::{FileEntry, Manifest};
+pub use manifest::{FileEntry, Manifest, SensitiveSpec};
 pub use verifier::{Thresholds, VerifierManifest, VerifierModel};
 
 use tract_onnx::prelude::*;
 
+use crate::attribute::Sensitivity;
 use crate::error::{Error, Result};
-use encoder::{Encoder, Head, Pairing};
+use encoder::{Classifier, Encoder, Head, Pairing};
 use tokenize::TextTokenizer;
 
 /// The model files, as bytes.
@@ -22,6 +23,8 @@ pub struct ModelFiles<'a> {
     pub encoder: &'a [u8],
     pub head: &'a [u8],
     pub tokenizer: &'a [u8],
+    /// Required when the manifest names a `sensitive` file.
+    pub sensitive: Option<&'a [u8]>,
 }
 
 pub struct RelevanceModel {
@@ -29,6 +32,7 @@ pub struct RelevanceModel {
     tokenizer: TextTokenizer,
     encoder: Encoder,
     head: Head,
+    sensitive: Option<Classifier>,
 }
 
 pub(crate) fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
@@ -41,6 +45,9 @@ impl RelevanceModel {
         manifest.check("encoder", files.encoder)?;
         manifest.check("head", files.head)?;
         manifest.check("tokenizer", files.tokenizer)?;
+        if manifest.sensitive.is_some() {
+            manifest.check("sensitive", sensitive_bytes(&files)?)?;
+        }
         Self::build(manifest, files)
     }
 
@@ -49,7 +56,9 @@ impl RelevanceModel {
     /// WebCrypto as files arrive, so hashing again here would only cost time).
     pub fn from_checked_bytes(files: ModelFiles<'_>) -> Result<Self> {
         let manifest = Manifest::parse(files.manifest)?;
-        for (name, bytes) in [("encoder", files.encoder), ("head", files.head), ("tokenizer", files.tokenizer)] {
+        let sensitive = if manifest.sensitive.is_some() { Some(sensitive_bytes(&files)?) } else { None };
+        let named = [("encoder", files.encoder), ("head", files.head), ("tokenizer", files.tokenizer)];
+        for (name, bytes) in named.into_iter().chain(sensitive.map(|b| ("sensitive", b))) {
             let entry = manifest.file(name)?;
             if bytes.len() as u64 != entry.bytes {
                 return Err(Error::Model(format!("{}: not the file the manifest names", entry.path)));
@@ -59,7 +68,14 @@ impl RelevanceModel {
     }
 
     fn build(manifest: Manifest, files: ModelFiles<'_>) -> Result<Self> {
+        let sensitive = match &manifest.sensitive {
+            Some(spec) => {
+                Some(Classifier::from_bytes(sensitive_bytes(&files)?, manifest.dimension, spec.categories.len())?)
+            }
+            None => None,
+        };
         Ok(RelevanceModel {
+            sensitive,
             tokenizer: TextTokenizer::from_bytes(files.tokenizer)?,
             encoder: Encoder::from_bytes(files.encoder, manifest.dimension)?,
             head: Head::from_bytes(files.head, manifest.dimension, Pairing::OneToMany)?,
@@ -77,11 +93,16 @@ impl RelevanceModel {
         let encoder = read(&manifest.file("encoder")?.path)?;
         let head = read(&manifest.file("head")?.path)?;
         let tokenizer = read(&manifest.file("tokenizer")?.path)?;
+        let sensitive = match manifest.sensitive {
+            Some(_) => Some(read(&manifest.file("sensitive")?.path)?),
+            None => None,
+        };
         Self::from_bytes(ModelFiles {
             manifest: &manifest_bytes,
             encoder: &encoder,
             head: &head,
             tokenizer: &tokenizer,
+            sensitive: sensitive.as_deref(),
         })
     }
 
@@ -122,12 +143,46 @@ impl RelevanceModel {
         self.head.score(&[prompt], attributes)
     }
 
+    /// The sensitive category the model sees in each attribute vector:
+    /// its most likely category other than "none" when that reaches the
+    /// calibrated threshold, else `None`. All `None` without a sensitive head.
+    pub fn sensitive_categories(&self, vectors: &[&[f32]]) -> Result<Vec<Sensitivity>> {
+        let (Some(head), Some(spec)) = (&self.sensitive, &self.manifest.sensitive) else {
+            return Ok(vec![Sensitivity::None; vectors.len()]);
+        };
+        let rows = head.probabilities(vectors)?;
+        Ok(rows
+            .iter()
+            .map(|p| {
+                spec.categories
+                    .iter()
+                    .zip(p)
+                    .filter(|(c, _)| **c != Sensitivity::None)
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .filter(|(_, &prob)| prob >= spec.threshold)
+                    .map_or(Sensitivity::None, |(c, _)| *c)
+            })
+            .collect())
+    }
+
+    /// Class probabilities, in the manifest's category order (for evaluation).
+    pub fn sensitive_probabilities(&self, vectors: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
+        match &self.sensitive {
+            Some(head) => head.probabilities(vectors),
+            None => Err(Error::Model("this model has no sensitive-category head".into())),
+        }
+    }
+
     /// Convenience for one-off use and evaluation: encodes both sides.
     pub fn score_texts(&self, prompt: &str, attributes: &[&str]) -> Result<Vec<f32>> {
         let p = self.embed_prompt(prompt)?;
         let vectors = attributes.iter().map(|a| self.embed_attribute(a)).collect::<Result<Vec<_>>>()?;
         self.score(&p, &vectors.iter().map(Vec::as_slice).collect::<Vec<_>>())
     }
+}
+
+fn sensitive_bytes<'a>(files: &ModelFiles<'a>) -> Result<&'a [u8]> {
+    files.sensitive.ok_or_else(|| Error::Model("relevance.json names a sensitive head, but its file is missing".into()))
 }
 
 pub(crate) fn run_error(e: TractError) -> Error {

@@ -102,6 +102,8 @@ export interface ModelBytes {
   encoder: Uint8Array;
   head: Uint8Array;
   tokenizer: Uint8Array;
+  /** The sensitive-category head; required when the manifest names one. */
+  sensitive?: Uint8Array;
 }
 
 export interface SelectOptions {

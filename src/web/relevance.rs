@@ -79,11 +79,14 @@ impl RelevanceModel {
         let read = |name| bytes(&value, name).map_err(|e| to_js(&e));
         let (manifest, encoder, head, tokenizer) =
             (read("manifest")?, read("encoder")?, read("head")?, read("tokenizer")?);
+        let present = js_sys::Reflect::get(&value, &"sensitive".into()).is_ok_and(|v| !v.is_undefined());
+        let sensitive = if present { Some(read("sensitive")?) } else { None };
         let inner = CoreModel::from_bytes(ModelFiles {
             manifest: &manifest,
             encoder: &encoder,
             head: &head,
             tokenizer: &tokenizer,
+            sensitive: sensitive.as_deref(),
         })
         .map_err(|e| to_js(&e))?;
         Ok(RelevanceModel { inner: Rc::new(inner) })
@@ -104,8 +107,9 @@ impl RelevanceModel {
         let cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
         let mut progress = fetch::Progress::new(on_progress, total as f64);
-        let mut files = Vec::with_capacity(3);
-        for name in ["encoder", "head", "tokenizer"] {
+        let mut files = Vec::with_capacity(4);
+        let optional = manifest.sensitive.as_ref().map(|_| "sensitive");
+        for name in ["encoder", "head", "tokenizer"].into_iter().chain(optional) {
             files.push(
                 fetch::fetch_file(&base, manifest.file(name).map_err(|e| to_js(&e))?, cache.as_ref(), &mut progress)
                     .await
@@ -118,6 +122,7 @@ impl RelevanceModel {
             encoder: &files[0],
             head: &files[1],
             tokenizer: &files[2],
+            sensitive: files.get(3).map(Vec::as_slice),
         })
         .map_err(|e| to_js(&e))?;
         Ok(RelevanceModel { inner: Rc::new(inner) })

@@ -167,7 +167,8 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
       const manifestBytes = await get("relevance.json");
       const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
       const files = { manifest: manifestBytes, encoder: await get(manifest.files.encoder.path),
-                      head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path) };
+                      head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path),
+                      sensitive: await get(manifest.files.sensitive.path) };
       const model = RelevanceModel.fromBytes(files);
       const scores = [];
       for (const p of pairs) scores.push(model.scoreTexts(p.prompt, [p.attribute])[0]);
@@ -178,6 +179,7 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
         truncated: codeOf(() => RelevanceModel.fromBytes({ ...files, encoder: files.encoder.slice(0, 1000) })),
         swapped: codeOf(() => RelevanceModel.fromBytes({ ...files, head: files.tokenizer })),
         notBytes: codeOf(() => RelevanceModel.fromBytes({ ...files, head: "head.onnx" })),
+        noSensitive: codeOf(() => RelevanceModel.fromBytes({ ...files, sensitive: undefined })),
         badAttributes: codeOf(() => model.scoreTexts("prompt", "not an array")),
         badEntry: codeOf(() => model.scoreTexts("prompt", ["ok", 7])),
       };
@@ -185,8 +187,8 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
     assert.equal(r.version, fixture.model_version);
     const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - fixture.pairs[i].score)));
     assert.ok(worst <= fixture.tolerance, `largest difference from ONNX Runtime: ${worst}`);
-    assert.deepEqual([r.truncated, r.swapped, r.notBytes, r.badAttributes, r.badEntry],
-      ["E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+    assert.deepEqual([r.truncated, r.swapped, r.notBytes, r.noSensitive, r.badAttributes, r.badEntry],
+      ["E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
   }));
 
 test("select picks few attributes, compose discloses exactly them, and the disclosure is logged", () =>
@@ -198,7 +200,8 @@ test("select picks few attributes, compose discloses exactly them, and the discl
       const manifestBytes = await get("relevance.json");
       const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
       const model = RelevanceModel.fromBytes({ manifest: manifestBytes, encoder: await get(manifest.files.encoder.path),
-        head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path) });
+        head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path),
+        sensitive: await get(manifest.files.sensitive.path) });
       const d = await Discreet.open({ user: `select-${Date.now()}` });
       const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };
       const noModel = await codeOf(d.select("Plan my dinners"));
@@ -446,6 +449,37 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
     assert.match(r.parseErr.message, /attributes/);
     assert.equal(r.verified.length, 4);
     assert.ok(r.thresholds[0] <= r.thresholds[1]);
+  }));
+
+test("in wasm, the sensitive head keeps paraphrased sensitive facts out of select and stores their tags", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
+      const model = await RelevanceModel.load("/models/");
+      const d = await Discreet.open({ user: `sensitive-model-${Date.now()}` });
+      d.useModel(model);
+      // No term of the list in the first two: only the model can tag them.
+      const texts = ["The user injects insulin before breakfast and dinner.",
+        "The user could not pay last month's rent and is borrowing from friends.",
+        "The user plays the cello.", "The user cooks for a family of five."];
+      const added = [];
+      for (const text of texts) added.push((await d.add({ text })).attribute.sensitivity);
+      const prompt = "Plan my meals and budget for next week.";
+      const picked = (await d.select(prompt, { maxAttributes: 10, threshold: 0 })).map((s) => s.attribute.text);
+      const tags = Object.fromEntries((await d.list()).map((a) => [a.text, a.sensitivity]));
+      await d.setAllowedSensitive(["health"]);
+      const allowed = (await d.select(prompt, { maxAttributes: 10, threshold: 0 })).map((s) => s.attribute.text);
+      await d.clear();
+      d.close();
+      return { added, picked, tags, allowed, texts };
+    });
+    assert.deepEqual(r.added, ["none", "none", "none", "none"], "the term list alone misses both");
+    assert.deepEqual(r.picked.sort(), [r.texts[2], r.texts[3]].sort());
+    assert.equal(r.tags[r.texts[0]], "health");
+    assert.equal(r.tags[r.texts[1]], "finance");
+    assert.equal(r.allowed.length, 3);
+    assert.ok(r.allowed.includes(r.texts[0]));
   }));
 
 test("a 10,000-attribute store: import, list, select and export still work (timings printed)", { timeout: 900_000 }, () =>
