@@ -277,7 +277,7 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
     }, options);
     const first = await load(true);
     const encoderFetches = () => requests.filter((p) => p.endsWith(".onnx")).length;
-    assert.equal(encoderFetches(), 2, "encoder and head downloaded once each");
+    assert.equal(encoderFetches(), 3, "encoder, head and sensitive head downloaded once each");
     const last = first.events.at(-1);
     assert.equal(last.loaded, last.total);
     assert.ok(first.events.every((e, i) => i === 0 || e.loaded >= first.events[i - 1].loaded), "progress only grows");
@@ -286,7 +286,7 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
     await page.reload();
     await packageLoaded(page);
     const second = await load(true);
-    assert.equal(encoderFetches(), 2, "a reload loads the model from the Cache API, not the network");
+    assert.equal(encoderFetches(), 3, "a reload loads the model from the Cache API, not the network");
     assert.equal(second.score, first.score);
     assert.equal(second.events.at(-1).loaded, second.events.at(-1).total);
 
