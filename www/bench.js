@@ -1,6 +1,6 @@
 // Store benchmark: the figures `make bench` prints. Each run uses a fresh
 // profile so earlier runs do not skew it.
-import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
+import init, { Discreet, RelevanceModel, VerifierModel, wasmFile } from "./pkg/discreet.js";
 
 const params = new URLSearchParams(location.search);
 const N = Number(params.get("n") ?? 200);
@@ -106,7 +106,8 @@ async function modelBench() {
 
 async function main() {
   const withModels = params.get("models") !== "0";
-  const wasmUrl = new URL("./pkg/discreet_bg.wasm", location.href);
+  // The build init() picks here (relaxed SIMD where the browser has it), reported as wasm_file.
+  const wasmUrl = new URL(`./pkg/${wasmFile()}`, location.href);
   phases.page_ms = round(performance.now());
   // As an app loads it: streaming compilation overlaps the download.
   await init({ module_or_path: wasmUrl });
@@ -138,6 +139,7 @@ async function main() {
     [`export_ms_${N}`]: round(exportMs),
     [`import_replace_ms_${N}`]: round(importMs),
     open_ms: round(openMs),
+    wasm_file: wasmFile(),
     wasm_bytes: wasm.byteLength,
     wasm_gzip_bytes: gz.byteLength,
     user_agent: navigator.userAgent,

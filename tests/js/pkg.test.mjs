@@ -92,6 +92,29 @@ test("in Node (no IndexedDB) open rejects with coded errors, never a crash", asy
   await assert.rejects(Discreet.open({ user: "u" }), (e) => e.code === "E_STORAGE" && /IndexedDB/.test(e.message));
 });
 
+test("init() picks the relaxed-SIMD build in Chromium; the simd128 build scores the same", async () => {
+  const { wasmFile } = await import("../../pkg/discreet.js");
+  // Whatever this Node's V8 supports, the build it picks compiles here (Node 20: the simd128 one).
+  assert.ok(new WebAssembly.Module(readFileSync(join(root, "pkg", wasmFile()))));
+  // A page of our origin that loads no package itself, so each run picks its build.
+  const score = async (file) => {
+    let result;
+    await inChromium("demo-data/study-sample.json", async (page) => {
+      result = await page.evaluate(async (f) => {
+        const glue = await import("/pkg/discreet.js");
+        await (f ? glue.default({ module_or_path: `/pkg/${f}` }) : glue.default());
+        const model = await glue.RelevanceModel.load("/models/", { cache: false });
+        return { file: glue.wasmFile(), score: model.scoreTexts("Plan my dinners.", ["The user is vegetarian."])[0] };
+      }, file);
+    });
+    return result;
+  };
+  const relaxed = await score(null);
+  const plain = await score("discreet_bg.wasm");
+  assert.equal(relaxed.file, "discreet_relaxed_bg.wasm");
+  assert.ok(Math.abs(relaxed.score - plain.score) < 0.01, `${relaxed.score} vs ${plain.score}`);
+});
+
 test("the shipped package works in Chromium and data survives a page reload", () =>
   inChromium(PACKAGE_PAGE, async (page) => {
     const errors = [];
