@@ -9,7 +9,7 @@ cp models/relevance.json "$out/"
 for f in relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json verifier.json verifier-head.int8.onnx; do
   ln -s "$PWD/models/$f" "$out/$f"
 done
-(cd models/train && "../../$venv/bin/python" sensitive.py --models "$out" > "$out/train.log" 2>&1)
+(cd models/train && "../../$venv/bin/python" sensitive.py --models "$out" > "$out/train.log" 2>&1) || { cat "$out/train.log"; exit 1; }
 python3 - models/relevance.json "$out/relevance.json" <<'PY'
 import json, sys
 committed, again = (json.load(open(p))["sensitive"] for p in sys.argv[1:3])

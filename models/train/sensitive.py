@@ -11,8 +11,8 @@ when its probability reaches the calibrated threshold.
 Data (models/train/data/, see its README): sensitive_authored.jsonl (720 sentences written for this
 project, 60 per category + 300 none of which 100 are hard negatives) and sensitive_profile_labels.jsonl
 (the 747 real extracted attributes of relevance/profiles.jsonl, each labelled with a category).
-Splits: authored by `group` hash (a quarter is dev); real attributes by user (the users of
-relevance/dev.jsonl are dev). Dev is only reported. The threshold comes from 5-fold out-of-fold
+Splits: authored by `group` hash (a quarter is dev); real attributes by user (`split`: the users of
+relevance/dev.jsonl are dev), so the script needs nothing outside this repository. Dev is only reported. The threshold comes from 5-fold out-of-fold
 predictions on train: the lowest one at which the model tags at most 2% of the real and everyday
 "none" attributes the term list leaves alone (a wrong tag only withholds an attribute; a missed one can leak). The 132 "everyday-" sentences
 (food, family, sport, hobbies, work) were added after a first model tagged "The user is vegetarian."
@@ -33,7 +33,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from verifier import ATTR_MAX_TOKENS, DATA, DIM, MODELS, REPO, Embedder, adam_step, sha256
+from verifier import ATTR_MAX_TOKENS, DIM, MODELS, REPO, Embedder, adam_step, sha256
 
 HERE = Path(__file__).resolve().parent
 CATEGORIES = ["none", "health", "religion", "sexuality", "ethnicity", "politics", "finance", "location"]
@@ -178,13 +178,12 @@ def main():
     args = ap.parse_args()
 
     terms = term_list()
-    dev_users = {r["user"] for r in read_jsonl(DATA / "dev.jsonl")}
     authored = read_jsonl(args.data / "sensitive_authored.jsonl")
     real = read_jsonl(args.data / "sensitive_profile_labels.jsonl")
     is_dev_group = lambda g: int(hashlib.sha256(f"{args.seed}:{g}".encode()).hexdigest(), 16) % 4 == 0  # noqa: E731
     rows = ([{"text": r["text"], "category": r["category"], "set": "authored", "dev": is_dev_group(r["group"]),
               "fold_key": r["group"]} for r in authored]
-            + [{"text": r["attribute"], "category": r["category"], "set": "real", "dev": r["user"] in dev_users,
+            + [{"text": r["attribute"], "category": r["category"], "set": "real", "dev": r["split"] == "dev",
                 "fold_key": r["user"]} for r in real])
     train = [r for r in rows if not r["dev"]]
     dev = [r for r in rows if r["dev"]]
