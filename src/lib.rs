@@ -17,6 +17,7 @@ pub mod select;
 pub mod sensitive;
 pub mod store;
 pub mod vector_cache;
+mod vector_codec;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]

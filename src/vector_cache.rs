@@ -16,6 +16,7 @@ pub struct CachedVector {
     pub model: String,
     /// The text the vector was computed from: an edit makes it stale.
     pub text: String,
+    #[serde(with = "crate::vector_codec")]
     pub vector: Vec<f32>,
 }
 
