@@ -196,4 +196,12 @@ fn a_named_sensitive_head_must_be_present_and_intact() {
     flipped[mid] ^= 0xff;
     assert!(with(Some(&flipped)).unwrap().1.contains("checksum"));
     assert_eq!(with(Some(&files.head)).unwrap().0, "E_MODEL");
+
+    // A head trained on another encoder's vectors is refused, not silently mis-tagging.
+    let mut m: Value = serde_json::from_slice(&files.manifest).unwrap();
+    m["sensitive"]["encoder_sha256"] = "0".repeat(64).into();
+    let stale = Files { manifest: serde_json::to_vec(&m).unwrap(), ..Files::read() };
+    let (code, msg) = stale.load().err().map(|e| (e.code(), e.to_string())).unwrap();
+    assert_eq!(code, "E_MODEL");
+    assert!(msg.contains("another encoder"), "{msg}");
 }

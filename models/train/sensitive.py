@@ -236,6 +236,7 @@ def main():
     manifest["files"]["sensitive"] = {"path": int8.name, "bytes": int8.stat().st_size, "sha256": sha256(int8)}
     manifest["sensitive"] = {
         "version": f"sensitive-minilm6-v1-seed{args.seed}",
+        "encoder_sha256": embed.encoder_sha256,
         "categories": CATEGORIES,
         "threshold": threshold,
         "dev": report,

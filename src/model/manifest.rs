@@ -31,6 +31,9 @@ pub struct SensitiveSpec {
     pub categories: Vec<Sensitivity>,
     /// A category is tagged when its probability reaches this (see the model card).
     pub threshold: f32,
+    /// The encoder whose vectors the head was trained on: a retrained encoder
+    /// (a rewritten `files.encoder`) needs a retrained head.
+    pub encoder_sha256: String,
     #[serde(default)]
     pub dev: serde_json::Value,
 }
@@ -64,6 +67,12 @@ impl Manifest {
                 ));
             }
             m.file("sensitive")?;
+            if spec.encoder_sha256 != m.file("encoder")?.sha256 {
+                return Err(Error::Model(format!(
+                    "relevance.json: sensitive head {} was trained on another encoder; rerun models/train/sensitive.py",
+                    spec.version
+                )));
+            }
         }
         Ok(m)
     }
