@@ -2,7 +2,6 @@
 //! the user, never sent anywhere.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -19,8 +18,7 @@ pub struct Disclosure {
 }
 
 pub fn prompt_hash(prompt: &str) -> String {
-    let digest = Sha256::digest(prompt.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(prompt.as_bytes())
 }
 
 #[cfg(test)]

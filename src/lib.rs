@@ -3,6 +3,7 @@
 
 pub mod attribute;
 pub mod compose;
+mod digest;
 pub mod disclosure;
 pub mod env;
 pub mod error;

@@ -193,11 +193,8 @@ impl<S: Store, E: Env> Profile<S, E> {
             all.iter().filter(|a| a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed)).collect();
         let cached = self.store.vectors().await?;
         let (vectors, fresh) = vector_cache::resolve(&eligible, cached, model.version(), |t| model.embed_attribute(t))?;
-        match self.store.put_vectors(&fresh).await {
-            // The cache is an optimization: a full disk must not stop the chat.
-            Ok(()) | Err(Error::Quota(_)) => {}
-            Err(e) => return Err(e),
-        }
+        // The cache is an optimization: a full disk must not stop the chat.
+        best_effort(self.store.put_vectors(&fresh).await)?;
         let (eligible, vectors) = self.tag_by_model(model, eligible, vectors, &allowed).await?;
         let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
         let picked = Selector::new(model).select(prompt, &refs, options)?;
@@ -219,28 +216,17 @@ impl<S: Store, E: Env> Profile<S, E> {
             (0..eligible.len()).filter(|&i| eligible[i].sensitivity == Sensitivity::None).collect();
         let refs: Vec<&[f32]> = untagged.iter().map(|&i| vectors[i].as_slice()).collect();
         let tags = model.sensitive_categories(&refs)?;
-        let mut newly_tagged = Vec::new();
         let mut drop = vec![false; eligible.len()];
-        for (&i, tag) in untagged.iter().zip(tags) {
-            if tag != Sensitivity::None {
-                let mut a = eligible[i].clone();
-                a.sensitivity = tag;
-                newly_tagged.push(a);
-                drop[i] = !is_allowed(tag, allowed);
-            }
-        }
-        for tagged in newly_tagged {
+        for (&i, tag) in untagged.iter().zip(tags).filter(|(_, tag)| *tag != Sensitivity::None) {
+            drop[i] = !is_allowed(tag, allowed);
             // Re-read first so an edit made meanwhile (another tab) is not overwritten.
-            let Some(mut current) = self.store.get(&tagged.id).await? else { continue };
-            if current.text != tagged.text || current.sensitivity != Sensitivity::None {
+            let Some(mut current) = self.store.get(&eligible[i].id).await? else { continue };
+            if current.text != eligible[i].text || current.sensitivity != Sensitivity::None {
                 continue;
             }
-            current.sensitivity = tagged.sensitivity;
-            match self.store.put(&current).await {
-                // Withholding does not depend on the write: a full disk only means tagging again next turn.
-                Ok(()) | Err(Error::Quota(_)) => {}
-                Err(e) => return Err(e),
-            }
+            current.sensitivity = tag;
+            // Withholding does not depend on the write: a full disk only means tagging again next turn.
+            best_effort(self.store.put(&current).await)?;
         }
         Ok(eligible.into_iter().zip(vectors).zip(drop).filter(|(_, d)| !d).map(|(pair, _)| pair).unzip())
     }
@@ -310,10 +296,7 @@ impl<S: Store, E: Env> Profile<S, E> {
             }
         }
         self.store.write_all(false, &report.stored).await?;
-        match self.store.put_vectors(&vectors).await {
-            Ok(()) | Err(Error::Quota(_)) => {}
-            Err(e) => return Err(e),
-        }
+        best_effort(self.store.put_vectors(&vectors).await)?;
         Ok(report)
     }
 
@@ -368,5 +351,14 @@ impl<S: Store, E: Env> Profile<S, E> {
         let mut all = self.store.disclosures().await?;
         all.sort_by(|a, b| a.at.total_cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(all)
+    }
+}
+
+/// A write that only saves work later (cached vectors, a tag that is applied
+/// anyway): a full quota is not an error, anything else is.
+fn best_effort(write: Result<()>) -> Result<()> {
+    match write {
+        Ok(()) | Err(Error::Quota(_)) => Ok(()),
+        Err(e) => Err(e),
     }
 }

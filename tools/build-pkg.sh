@@ -12,11 +12,11 @@ wasm-bindgen --target web --out-dir pkg --out-name discreet "$raw"
 # npm's binaryen (a pinned dev dependency): Debian's wasm-opt 108 emits a
 # module whose externref table Chromium refuses to load.
 wasm_opt=node_modules/.bin/wasm-opt
+# Features the Rust wasm32 target emits by default; wasm-opt must not strip them.
+wasm_opt_flags=(-Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
 if [ -x "$wasm_opt" ]; then
-  # Features the Rust wasm32 target emits by default; wasm-opt must not strip them.
-  "$wasm_opt" -Oz --enable-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
-    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-    pkg/discreet_bg.wasm -o pkg/discreet_bg.opt.wasm
+  "$wasm_opt" "${wasm_opt_flags[@]}" pkg/discreet_bg.wasm -o pkg/discreet_bg.opt.wasm
   mv pkg/discreet_bg.opt.wasm pkg/discreet_bg.wasm
 else
   echo "warning: $wasm_opt missing (run npm ci); pkg/ is not size-optimized" >&2
@@ -33,9 +33,7 @@ wasm-bindgen --target web --out-dir "$relaxed_out" --out-name discreet \
   target/relaxed/wasm32-unknown-unknown/release/discreet.wasm
 cmp "$relaxed_out/discreet.js" pkg/discreet.js || { echo "the two builds' JS glue differs" >&2; exit 1; }
 if [ -x "$wasm_opt" ]; then
-  "$wasm_opt" -Oz --enable-simd --enable-relaxed-simd --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
-    --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-    "$relaxed_out/discreet_bg.wasm" -o pkg/discreet_relaxed_bg.wasm
+  "$wasm_opt" "${wasm_opt_flags[@]}" --enable-relaxed-simd "$relaxed_out/discreet_bg.wasm" -o pkg/discreet_relaxed_bg.wasm
 else
   cp "$relaxed_out/discreet_bg.wasm" pkg/discreet_relaxed_bg.wasm
 fi

@@ -33,7 +33,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from verifier import ATTR_MAX_TOKENS, DIM, MODELS, REPO, Embedder, adam_step, sha256
+from verifier import ATTR_MAX_TOKENS, DIM, MODELS, REPO, Embedder, sha256, train_mlp
 
 HERE = Path(__file__).resolve().parent
 CATEGORIES = ["none", "health", "religion", "sexuality", "ethnicity", "politics", "finance", "location"]
@@ -75,36 +75,17 @@ def term_category(text: str, terms) -> str:
 
 def train_head(x, y, epochs: int, seed: int, lr=2e-3, l2=1e-3, batch=32):
     """384 -> 64 -> 8 softmax MLP, class-balanced cross-entropy, Adam."""
-    rng = np.random.default_rng(seed)
     k = len(CATEGORIES)
     counts = np.bincount(y, minlength=k).astype(np.float32)
     cw = (len(y) / (k * np.maximum(counts, 1))).astype(np.float32)
-    params = {"w1": rng.normal(0, np.sqrt(2 / x.shape[1]), (x.shape[1], HIDDEN)).astype(np.float32),
-              "b1": np.zeros(HIDDEN, np.float32),
-              "w2": rng.normal(0, np.sqrt(1 / HIDDEN), (HIDDEN, k)).astype(np.float32),
-              "b2": np.zeros(k, np.float32)}
-    m = {n: np.zeros_like(p) for n, p in params.items()}
-    s = {n: np.zeros_like(p) for n, p in params.items()}
-    t = 0
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), batch):
-            idx = order[start:start + batch]
-            xb, yb = x[idx], y[idx]
-            h_pre = xb @ params["w1"] + params["b1"]
-            h = np.maximum(h_pre, 0)
-            p = softmax(h @ params["w2"] + params["b2"])
-            wb = cw[yb]
-            g = p.copy()
-            g[np.arange(len(yb)), yb] -= 1
-            g = g * (wb / wb.sum())[:, None]
-            grads = {"w2": h.T @ g + l2 * params["w2"], "b2": g.sum(0)}
-            g_h = (g @ params["w2"].T) * (h_pre > 0)
-            grads["w1"] = xb.T @ g_h + l2 * params["w1"]
-            grads["b1"] = g_h.sum(0)
-            t += 1
-            adam_step(params, grads, m, s, t, lr)
-    return params
+
+    def logit_grad(logits, idx):
+        yb, wb = y[idx], cw[y[idx]]
+        g = softmax(logits)
+        g[np.arange(len(yb)), yb] -= 1
+        return g * (wb / wb.sum())[:, None]
+
+    return train_mlp(x, HIDDEN, k, logit_grad, epochs, seed, lr, l2, batch)
 
 
 def softmax(z):

@@ -85,11 +85,21 @@ def sigmoid(x):
 
 def train_head(x, y, w, epochs: int, seed: int, lr=1e-3, l2=1e-2, batch=64):
     """Two-layer MLP, weighted BCE (soft targets allowed), Adam. Small enough for numpy."""
+    def logit_grad(logits, idx):
+        p = sigmoid(logits[:, 0])
+        return (w[idx] * (p - y[idx]) / w[idx].sum())[:, None]
+
+    return train_mlp(x, HIDDEN, 1, logit_grad, epochs, seed, lr, l2, batch)
+
+
+def train_mlp(x, hidden: int, outputs: int, logit_grad, epochs: int, seed: int, lr: float, l2: float, batch: int):
+    """x -> ReLU(hidden) -> `outputs` logits, Adam with L2. `logit_grad(logits, idx)` is the loss's
+    gradient with respect to the logits of the batch of rows `idx` (each head's own loss)."""
     rng = np.random.default_rng(seed)
-    params = {"w1": rng.normal(0, np.sqrt(2 / x.shape[1]), (x.shape[1], HIDDEN)).astype(np.float32),
-              "b1": np.zeros(HIDDEN, np.float32),
-              "w2": rng.normal(0, np.sqrt(1 / HIDDEN), (HIDDEN, 1)).astype(np.float32),
-              "b2": np.zeros(1, np.float32)}
+    params = {"w1": rng.normal(0, np.sqrt(2 / x.shape[1]), (x.shape[1], hidden)).astype(np.float32),
+              "b1": np.zeros(hidden, np.float32),
+              "w2": rng.normal(0, np.sqrt(1 / hidden), (hidden, outputs)).astype(np.float32),
+              "b2": np.zeros(outputs, np.float32)}
     m = {k: np.zeros_like(p) for k, p in params.items()}
     s = {k: np.zeros_like(p) for k, p in params.items()}
     t = 0
@@ -97,11 +107,10 @@ def train_head(x, y, w, epochs: int, seed: int, lr=1e-3, l2=1e-2, batch=64):
         order = rng.permutation(len(x))
         for start in range(0, len(x), batch):
             idx = order[start:start + batch]
-            xb, yb, wb = x[idx], y[idx], w[idx]
+            xb = x[idx]
             h_pre = xb @ params["w1"] + params["b1"]
             h = np.maximum(h_pre, 0)
-            p = sigmoid((h @ params["w2"] + params["b2"])[:, 0])
-            g_logit = (wb * (p - yb) / wb.sum())[:, None]
+            g_logit = logit_grad(h @ params["w2"] + params["b2"], idx)
             grads = {"w2": h.T @ g_logit + l2 * params["w2"], "b2": g_logit.sum(0)}
             g_h = (g_logit @ params["w2"].T) * (h_pre > 0)
             grads["w1"] = xb.T @ g_h + l2 * params["w1"]

@@ -92,17 +92,19 @@ impl Head {
         if first.len() != rows {
             return Err(Error::invalid(format!("expected {rows} vectors on the left, got {}", first.len())));
         }
-        if first.iter().chain(second).any(|a| a.len() != d) {
-            return Err(Error::invalid(format!("vectors must have {d} dimensions")));
-        }
-        let tensor = |vs: &[&[f32]]| {
-            let flat: Vec<f32> = vs.iter().flat_map(|a| a.iter().copied()).collect();
-            Tensor::from_shape(&[vs.len(), d], &flat).map_err(run_error)
-        };
-        let out = self.plan.run(tvec!(tensor(first)?.into(), tensor(second)?.into())).map_err(run_error)?;
+        let out = self.plan.run(tvec!(matrix(first, d)?.into(), matrix(second, d)?.into())).map_err(run_error)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
         Ok(view.iter().copied().collect())
     }
+}
+
+/// Vectors as one [N, d] tensor; a vector of another length is bad input.
+fn matrix(vectors: &[&[f32]], d: usize) -> Result<Tensor> {
+    if vectors.iter().any(|a| a.len() != d) {
+        return Err(Error::invalid(format!("vectors must have {d} dimensions")));
+    }
+    let flat: Vec<f32> = vectors.iter().flat_map(|a| a.iter().copied()).collect();
+    Tensor::from_shape(&[vectors.len(), d], &flat).map_err(run_error)
 }
 
 /// N vectors -> N rows of class probabilities, in one run.
@@ -124,13 +126,7 @@ impl Classifier {
         if vectors.is_empty() {
             return Ok(Vec::new());
         }
-        let d = self.dimension;
-        if vectors.iter().any(|a| a.len() != d) {
-            return Err(Error::invalid(format!("vectors must have {d} dimensions")));
-        }
-        let flat: Vec<f32> = vectors.iter().flat_map(|a| a.iter().copied()).collect();
-        let input = Tensor::from_shape(&[vectors.len(), d], &flat).map_err(run_error)?;
-        let out = self.plan.run(tvec!(input.into())).map_err(run_error)?;
+        let out = self.plan.run(tvec!(matrix(vectors, self.dimension)?.into())).map_err(run_error)?;
         let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
         let flat: Vec<f32> = view.iter().copied().collect();
         if flat.len() != vectors.len() * self.classes {

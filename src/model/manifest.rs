@@ -1,9 +1,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::attribute::Sensitivity;
+use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
 
 /// `models/relevance.json`, written by `models/train/export.py`.
@@ -107,8 +107,4 @@ impl FileEntry {
         }
         Ok(())
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

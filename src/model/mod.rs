@@ -42,11 +42,8 @@ pub(crate) fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
 impl RelevanceModel {
     pub fn from_bytes(files: ModelFiles<'_>) -> Result<Self> {
         let manifest = Manifest::parse(files.manifest)?;
-        manifest.check("encoder", files.encoder)?;
-        manifest.check("head", files.head)?;
-        manifest.check("tokenizer", files.tokenizer)?;
-        if manifest.sensitive.is_some() {
-            manifest.check("sensitive", sensitive_bytes(&files)?)?;
+        for (name, bytes) in named_files(&manifest, &files)? {
+            manifest.check(name, bytes)?;
         }
         Self::build(manifest, files)
     }
@@ -56,9 +53,7 @@ impl RelevanceModel {
     /// WebCrypto as files arrive, so hashing again here would only cost time).
     pub fn from_checked_bytes(files: ModelFiles<'_>) -> Result<Self> {
         let manifest = Manifest::parse(files.manifest)?;
-        let sensitive = if manifest.sensitive.is_some() { Some(sensitive_bytes(&files)?) } else { None };
-        let named = [("encoder", files.encoder), ("head", files.head), ("tokenizer", files.tokenizer)];
-        for (name, bytes) in named.into_iter().chain(sensitive.map(|b| ("sensitive", b))) {
+        for (name, bytes) in named_files(&manifest, &files)? {
             let entry = manifest.file(name)?;
             if bytes.len() as u64 != entry.bytes {
                 return Err(Error::Model(format!("{}: not the file the manifest names", entry.path)));
@@ -183,6 +178,15 @@ impl RelevanceModel {
 
 fn sensitive_bytes<'a>(files: &ModelFiles<'a>) -> Result<&'a [u8]> {
     files.sensitive.ok_or_else(|| Error::Model("relevance.json names a sensitive head, but its file is missing".into()))
+}
+
+/// Every file the manifest names, with the bytes given for it.
+fn named_files<'a>(manifest: &Manifest, files: &ModelFiles<'a>) -> Result<Vec<(&'static str, &'a [u8])>> {
+    let mut named = vec![("encoder", files.encoder), ("head", files.head), ("tokenizer", files.tokenizer)];
+    if manifest.sensitive.is_some() {
+        named.push(("sensitive", sensitive_bytes(files)?));
+    }
+    Ok(named)
 }
 
 pub(crate) fn run_error(e: TractError) -> Error {

@@ -135,6 +135,6 @@ impl Sealer {
     /// index, but the index reveals nothing readable.
     pub async fn index_key(&self, norm: &str) -> Result<String> {
         let out = subtle("sign", &[&"HMAC".into(), &self.hmac, &Uint8Array::from(norm.as_bytes()).into()]).await?;
-        Ok(Uint8Array::new(&out).to_vec().iter().map(|b| format!("{b:02x}")).collect())
+        Ok(crate::digest::hex(&Uint8Array::new(&out).to_vec()))
     }
 }

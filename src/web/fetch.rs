@@ -143,7 +143,7 @@ async fn webcrypto_sha256_hex(bytes: &[u8]) -> Option<String> {
     let subtle = Reflect::get(&crypto, &"subtle".into()).ok().filter(|s| s.is_object())?;
     let data = Uint8Array::from(bytes);
     let digest = call(&subtle, "digest", &[&"SHA-256".into(), &data]).await.ok()?;
-    Some(Uint8Array::new(&digest).to_vec().iter().map(|b| format!("{b:02x}")).collect())
+    Some(crate::digest::hex(&Uint8Array::new(&digest).to_vec()))
 }
 
 /// Whether a file is the one the manifest names (length and SHA-256).
