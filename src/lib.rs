@@ -13,6 +13,7 @@ pub mod extract;
 pub mod fuzzing;
 pub mod judgments;
 pub mod model;
+pub mod onnx;
 pub mod profile;
 pub mod select;
 pub mod sensitive;

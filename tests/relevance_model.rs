@@ -51,7 +51,7 @@ impl Files {
 }
 
 #[test]
-fn tract_reproduces_the_onnx_runtime_scores() {
+fn runtime_reproduces_the_onnx_runtime_scores() {
     let model = RelevanceModel::from_dir(&models_dir()).unwrap();
     let fx = fixture();
     assert_eq!(model.version(), fx["model_version"].as_str().unwrap());
@@ -70,7 +70,9 @@ fn tract_reproduces_the_onnx_runtime_scores() {
     let dot: f64 = got.iter().zip(&want).map(|(a, b)| f64::from(*a) * b).sum();
     let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
     let cosine = dot / (norm(&mut got.iter().map(|&x| f64::from(x))) * norm(&mut want.iter().copied()));
-    assert!(cosine > 0.999, "embedding cosine to ONNX Runtime {cosine}");
+    // This text is one where int8 requantization parts the engines most (0.995;
+    // the distribution over 100 texts is checked in tests/onnx_runtime.rs).
+    assert!(cosine > 0.99, "embedding cosine to ONNX Runtime {cosine}");
 }
 
 #[test]

@@ -1,40 +1,36 @@
-use std::io::Cursor;
-
-use tract_onnx::prelude::*;
-
 use super::{model_error, run_error};
 use crate::error::{Error, Result};
+use crate::onnx::{Graph, Tensor};
 
-type Plan = Arc<TypedRunnableModel>;
-
-/// Parses, types and optimizes an ONNX graph once. Value info is ignored
-/// because ONNX Runtime's quantizer writes shapes tract cannot reconcile.
-/// `facts` builds the input facts with the model's own symbol scope.
-fn plan(what: &str, bytes: &[u8], facts: impl FnOnce(&SymbolScope) -> Vec<InferenceFact>) -> Result<Plan> {
-    let mut model = tract_onnx::onnx()
-        .with_ignore_value_info(true)
-        .model_for_read(&mut Cursor::new(bytes))
-        .map_err(|e| model_error(what, e))?;
-    let facts = facts(&model.symbols);
-    for (i, fact) in facts.into_iter().enumerate() {
-        model.set_input_fact(i, fact).map_err(|e| model_error(what, e))?;
+/// Loads an ONNX graph once, checking it takes `inputs` inputs.
+fn plan(what: &str, bytes: &[u8], inputs: usize) -> Result<Graph> {
+    let graph = Graph::load(bytes).map_err(|e| model_error(what, e))?;
+    let found = graph.input_names().count();
+    if found != inputs {
+        return Err(model_error(what, format!("takes {found} inputs, expected {inputs}")));
     }
-    model.into_optimized().and_then(|m| m.into_runnable()).map_err(|e| model_error(what, e))
+    Ok(graph)
+}
+
+/// The first output of a run, as floats.
+fn first_output(graph: &Graph, inputs: Vec<Tensor>) -> Result<Vec<f32>> {
+    let mut out = graph.run(inputs).map_err(run_error)?;
+    if out.is_empty() {
+        return Err(Error::Model("the model has no output".into()));
+    }
+    out.swap_remove(0).into_f32().map_err(run_error)
 }
 
 /// Token ids -> L2-normalized sentence embedding. Batch fixed at 1 (one text
 /// per call: no padding), sequence length symbolic.
 pub struct Encoder {
-    plan: Plan,
+    plan: Graph,
     dimension: usize,
 }
 
 impl Encoder {
     pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
-        let plan = plan("encoder", bytes, |symbols| {
-            let ids = InferenceFact::dt_shape(i64::datum_type(), tvec!(1.to_dim(), symbols.sym("S").to_dim()));
-            vec![ids.clone(), ids]
-        })?;
+        let plan = plan("encoder", bytes, 2)?;
         Ok(Encoder { plan, dimension })
     }
 
@@ -42,11 +38,9 @@ impl Encoder {
         if ids.is_empty() {
             return Err(Error::invalid("nothing to encode"));
         }
-        let input = Tensor::from_shape(&[1, ids.len()], ids).map_err(run_error)?;
-        let mask = Tensor::from_shape(&[1, ids.len()], &vec![1i64; ids.len()]).map_err(run_error)?;
-        let out = self.plan.run(tvec!(input.into(), mask.into())).map_err(run_error)?;
-        let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
-        let v: Vec<f32> = view.iter().copied().collect();
+        let input = Tensor::i64(vec![1, ids.len()], ids.to_vec()).map_err(run_error)?;
+        let mask = Tensor::i64(vec![1, ids.len()], vec![1; ids.len()]).map_err(run_error)?;
+        let v = first_output(&self.plan, vec![input, mask])?;
         if v.len() != self.dimension {
             return Err(Error::Model(format!("encoder returned {} values, expected {}", v.len(), self.dimension)));
         }
@@ -64,21 +58,14 @@ pub enum Pairing {
 
 /// Two sets of vectors -> N probabilities, in one run.
 pub struct Head {
-    plan: Plan,
+    plan: Graph,
     dimension: usize,
     pairing: Pairing,
 }
 
 impl Head {
     pub fn from_bytes(bytes: &[u8], dimension: usize, pairing: Pairing) -> Result<Self> {
-        let plan = plan("head", bytes, |symbols| {
-            let n = symbols.sym("N").to_dim();
-            let first_rows = if pairing == Pairing::OneToMany { 1.to_dim() } else { n.clone() };
-            vec![
-                InferenceFact::dt_shape(f32::datum_type(), tvec!(first_rows, dimension.to_dim())),
-                InferenceFact::dt_shape(f32::datum_type(), tvec!(n, dimension.to_dim())),
-            ]
-        })?;
+        let plan = plan("head", bytes, 2)?;
         Ok(Head { plan, dimension, pairing })
     }
 
@@ -92,9 +79,11 @@ impl Head {
         if first.len() != rows {
             return Err(Error::invalid(format!("expected {rows} vectors on the left, got {}", first.len())));
         }
-        let out = self.plan.run(tvec!(matrix(first, d)?.into(), matrix(second, d)?.into())).map_err(run_error)?;
-        let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
-        Ok(view.iter().copied().collect())
+        let scores = first_output(&self.plan, vec![matrix(first, d)?, matrix(second, d)?])?;
+        if scores.len() != second.len() {
+            return Err(Error::Model(format!("head returned {} scores for {} pairs", scores.len(), second.len())));
+        }
+        Ok(scores)
     }
 }
 
@@ -104,21 +93,19 @@ fn matrix(vectors: &[&[f32]], d: usize) -> Result<Tensor> {
         return Err(Error::invalid(format!("vectors must have {d} dimensions")));
     }
     let flat: Vec<f32> = vectors.iter().flat_map(|a| a.iter().copied()).collect();
-    Tensor::from_shape(&[vectors.len(), d], &flat).map_err(run_error)
+    Tensor::f32(vec![vectors.len(), d], flat).map_err(run_error)
 }
 
 /// N vectors -> N rows of class probabilities, in one run.
 pub struct Classifier {
-    plan: Plan,
+    plan: Graph,
     dimension: usize,
     classes: usize,
 }
 
 impl Classifier {
     pub fn from_bytes(bytes: &[u8], dimension: usize, classes: usize) -> Result<Self> {
-        let plan = plan("sensitive head", bytes, |symbols| {
-            vec![InferenceFact::dt_shape(f32::datum_type(), tvec!(symbols.sym("N").to_dim(), dimension.to_dim()))]
-        })?;
+        let plan = plan("sensitive head", bytes, 1)?;
         Ok(Classifier { plan, dimension, classes })
     }
 
@@ -126,9 +113,7 @@ impl Classifier {
         if vectors.is_empty() {
             return Ok(Vec::new());
         }
-        let out = self.plan.run(tvec!(matrix(vectors, self.dimension)?.into())).map_err(run_error)?;
-        let view = out[0].to_plain_array_view::<f32>().map_err(run_error)?;
-        let flat: Vec<f32> = view.iter().copied().collect();
+        let flat = first_output(&self.plan, vec![matrix(vectors, self.dimension)?])?;
         if flat.len() != vectors.len() * self.classes {
             return Err(Error::Model(format!(
                 "sensitive head returned {} values, expected {} x {}",

@@ -1,4 +1,4 @@
-//! The on-device relevance model: tokenizer + int8 MiniLM encoder (tract) +
+//! The on-device relevance model: tokenizer + int8 MiniLM encoder (`crate::onnx`) +
 //! a small pair head. Loaded from bytes, so the browser can fetch the files
 //! and native code can read them from disk; the same code runs in both.
 
@@ -9,8 +9,6 @@ mod verifier;
 
 pub use manifest::{FileEntry, Manifest, SensitiveSpec};
 pub use verifier::{Thresholds, VerifierManifest, VerifierModel};
-
-use tract_onnx::prelude::*;
 
 use crate::attribute::Sensitivity;
 use crate::error::{Error, Result};
@@ -189,6 +187,9 @@ fn named_files<'a>(manifest: &Manifest, files: &ModelFiles<'a>) -> Result<Vec<(&
     Ok(named)
 }
 
-pub(crate) fn run_error(e: TractError) -> Error {
-    model_error("inference", e)
+pub(crate) fn run_error(e: Error) -> Error {
+    match e {
+        Error::Model(m) => Error::Model(format!("inference: {m}")),
+        other => other,
+    }
 }

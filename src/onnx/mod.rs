@@ -1,0 +1,27 @@
+//! A small ONNX runtime for the graphs Discreet ships: a BERT encoder and
+//! MLP heads, dynamically quantized to int8 by ONNX Runtime's quantizer.
+//!
+//! Why not a general engine: tract compiled to ~4.5 MB of gzipped wasm and
+//! spent ~750 ms optimizing the encoder at every page load; these graphs
+//! need two dozen operators. Anything outside that set is refused when the
+//! model loads (`E_MODEL`), never guessed at. Native tests check the outputs
+//! against tract and ONNX Runtime on the shipped models.
+
+mod elementwise;
+mod layout;
+mod nn;
+mod plan;
+mod proto;
+mod quant;
+mod tensor;
+
+pub use plan::Graph;
+pub use tensor::{Data, Tensor};
+
+use crate::error::Error;
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub(crate) fn bad(msg: impl Into<String>) -> Error {
+    Error::Model(msg.into())
+}
