@@ -15,20 +15,25 @@ fn zip<T: Copy, U>(
 ) -> Result<(Vec<usize>, Vec<U>)> {
     let out = broadcast_shape(sa, sb)?;
     let n: usize = out.iter().product();
-    let v = if a.len() == n && b.len() == n {
-        a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+    let mut v = Vec::with_capacity(n);
+    if a.len() == n && b.len() == n {
+        v.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
     } else if b.len() == 1 && a.len() == n {
-        a.iter().map(|&x| f(x, b[0])).collect()
+        v.extend(a.iter().map(|&x| f(x, b[0])));
     } else if a.len() == 1 && b.len() == n {
-        b.iter().map(|&y| f(a[0], y)).collect()
+        v.extend(b.iter().map(|&y| f(a[0], y)));
     } else if a.len() == n && suffix(sb, &out) {
-        a.chunks(b.len()).flat_map(|row| row.iter().zip(b).map(|(&x, &y)| f(x, y)).collect::<Vec<_>>()).collect()
+        for row in a.chunks_exact(b.len()) {
+            v.extend(row.iter().zip(b).map(|(&x, &y)| f(x, y)));
+        }
     } else if b.len() == n && suffix(sa, &out) {
-        b.chunks(a.len()).flat_map(|row| a.iter().zip(row).map(|(&x, &y)| f(x, y)).collect::<Vec<_>>()).collect()
+        for row in b.chunks_exact(a.len()) {
+            v.extend(a.iter().zip(row).map(|(&x, &y)| f(x, y)));
+        }
     } else {
         let (ia, ib) = (broadcast_indices(sa, &out), broadcast_indices(sb, &out));
-        ia.iter().zip(&ib).map(|(&i, &j)| f(a[i], b[j])).collect()
-    };
+        v.extend(ia.iter().zip(&ib).map(|(&i, &j)| f(a[i], b[j])));
+    }
     Ok((out, v))
 }
 
@@ -47,28 +52,30 @@ pub enum Arith {
 }
 
 pub fn arith(op: Arith, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    // One monomorphized loop per operator: a function pointer chosen by a
+    // match would cost a call per element and block vectorization.
     let (shape, data) = match (&a.data, &b.data) {
         (Data::F32(x), Data::F32(y)) => {
-            let f = match op {
-                Arith::Add => |p: f32, q: f32| p + q,
-                Arith::Sub => |p, q| p - q,
-                Arith::Mul => |p, q| p * q,
-                Arith::Div => |p, q| p / q,
+            let (sa, sb) = (&a.shape, &b.shape);
+            let (s, v) = match op {
+                Arith::Add => zip(x, sa, y, sb, |p, q| p + q)?,
+                Arith::Sub => zip(x, sa, y, sb, |p, q| p - q)?,
+                Arith::Mul => zip(x, sa, y, sb, |p, q| p * q)?,
+                Arith::Div => zip(x, sa, y, sb, |p, q| p / q)?,
             };
-            let (s, v) = zip(x, &a.shape, y, &b.shape, f)?;
             (s, Data::F32(v))
         }
         (Data::I64(x), Data::I64(y)) => {
             if matches!(op, Arith::Div) && y.contains(&0) {
                 return Err(bad("integer division by zero"));
             }
-            let f = match op {
-                Arith::Add => |p: i64, q: i64| p.wrapping_add(q),
-                Arith::Sub => |p: i64, q: i64| p.wrapping_sub(q),
-                Arith::Mul => |p: i64, q: i64| p.wrapping_mul(q),
-                Arith::Div => |p: i64, q: i64| p.wrapping_div(q),
+            let (sa, sb) = (&a.shape, &b.shape);
+            let (s, v) = match op {
+                Arith::Add => zip(x, sa, y, sb, i64::wrapping_add)?,
+                Arith::Sub => zip(x, sa, y, sb, i64::wrapping_sub)?,
+                Arith::Mul => zip(x, sa, y, sb, i64::wrapping_mul)?,
+                Arith::Div => zip(x, sa, y, sb, i64::wrapping_div)?,
             };
-            let (s, v) = zip(x, &a.shape, y, &b.shape, f)?;
             (s, Data::I64(v))
         }
         (x, y) => return Err(bad(format!("{op:?} of {} and {}", x.type_name(), y.type_name()))),
@@ -113,7 +120,11 @@ pub enum Unary {
 
 pub fn unary(op: Unary, t: &Tensor) -> Result<Tensor> {
     let data = match (&t.data, op) {
-        (Data::F32(v), _) => Data::F32(v.iter().map(|&x| apply(op, x)).collect()),
+        (Data::F32(v), Unary::Abs) => Data::F32(v.iter().map(|x| x.abs()).collect()),
+        (Data::F32(v), Unary::Relu) => Data::F32(v.iter().map(|x| x.max(0.0)).collect()),
+        (Data::F32(v), Unary::Sigmoid) => Data::F32(v.iter().map(|&x| 1.0 / (1.0 + exp(-x))).collect()),
+        (Data::F32(v), Unary::Erf) => Data::F32(v.iter().map(|&x| erf(x)).collect()),
+        (Data::F32(v), Unary::Sqrt) => Data::F32(v.iter().map(|x| x.sqrt()).collect()),
         (Data::I64(v), Unary::Abs) => Data::I64(v.iter().map(|x| x.wrapping_abs()).collect()),
         (Data::I64(v), Unary::Relu) => Data::I64(v.iter().map(|&x| x.max(0)).collect()),
         (d, _) => return Err(bad(format!("{op:?} of {}", d.type_name()))),
@@ -121,22 +132,29 @@ pub fn unary(op: Unary, t: &Tensor) -> Result<Tensor> {
     Ok(Tensor { shape: t.shape.clone(), data })
 }
 
-fn apply(op: Unary, x: f32) -> f32 {
-    match op {
-        Unary::Abs => x.abs(),
-        Unary::Relu => x.max(0.0),
-        Unary::Sigmoid => 1.0 / (1.0 + (-x).exp()),
-        Unary::Erf => erf(x),
-        Unary::Sqrt => x.sqrt(),
-    }
-}
-
 /// Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below f32 resolution for GELU's use).
 pub fn erf(x: f32) -> f32 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
     let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_8 + t * (-1.453_152_1 + t * 1.061_405_4))));
-    let y = 1.0 - poly * (-x * x).exp();
+    let y = 1.0 - poly * exp(-x * x);
     y.copysign(x)
+}
+
+/// e^x to within 2 ulp, inlined: wasm has no exp instruction, and libm's
+/// call per element was a visible share of the encoder's time (GELU runs
+/// erf on every FFN activation). Cody-Waite reduction to 2^n · e^r, |r| <= ln2/2,
+/// then a degree-6 polynomial for e^r.
+#[inline]
+pub fn exp(x: f32) -> f32 {
+    if x.is_nan() {
+        return x;
+    }
+    let x = x.clamp(-87.3, 88.0);
+    let n = round_even(x * std::f32::consts::LOG2_E);
+    let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6;
+    let p = 1.0
+        + r * (1.0 + r * (0.5 + r * (0.166_666_67 + r * (0.041_666_668 + r * (0.008_333_334 + r * 0.001_388_889)))));
+    p * f32::from_bits(((n as i32 + 127) as u32) << 23)
 }
 
 pub fn clip(t: &Tensor, min: Option<&Tensor>, max: Option<&Tensor>) -> Result<Tensor> {
@@ -149,4 +167,36 @@ pub fn clip(t: &Tensor, min: Option<&Tensor>, max: Option<&Tensor>) -> Result<Te
     let (lo, hi) = (bound(min, f32::NEG_INFINITY)?, bound(max, f32::INFINITY)?);
     let v = t.as_f32()?.iter().map(|&x| x.max(lo).min(hi)).collect();
     Tensor::f32(t.shape.clone(), v)
+}
+
+/// Round half to even for |x| < 2^22 with two additions, the same result as
+/// `f32::round_ties_even` without its libm call on targets lacking an
+/// instruction for it (x86-64 before SSE4.1).
+#[inline]
+pub fn round_even(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
+    (x + MAGIC) - MAGIC
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exp_and_erf_are_accurate() {
+        let mut worst = 0f32;
+        for i in -8700..8800 {
+            let x = i as f32 / 100.0;
+            let (got, want) = (super::exp(x), x.exp());
+            worst = worst.max(((got - want) / want).abs());
+        }
+        assert!(worst < 3e-7, "exp relative error {worst}");
+        assert_eq!(super::exp(f32::NEG_INFINITY), super::exp(-87.3));
+        for x in [0.5f32, 1.5, 2.5, -0.5, -1.5, 254.5, 3.49, -7.51, 0.0] {
+            assert_eq!(super::round_even(x), x.round_ties_even(), "{x}");
+        }
+        for (x, want) in
+            [(0.0f32, 0.0f32), (0.5, 0.520_499_9), (1.0, 0.842_700_8), (-2.0, -0.995_322_3), (4.0, 0.999_999_98)]
+        {
+            assert!((super::erf(x) - want).abs() < 3e-7, "erf({x}) = {}", super::erf(x));
+        }
+    }
 }

@@ -55,15 +55,20 @@ pub fn transpose(t: &Tensor, perm: &[i64]) -> Result<Tensor> {
     let src = strides(&t.shape);
     let out: Vec<usize> = perm.iter().map(|&p| t.shape[p]).collect();
     let moved: Vec<usize> = perm.iter().map(|&p| src[p]).collect();
+    // An odometer over the output: the source offset moves by one stride
+    // per step, and by a whole axis back when that axis wraps.
     let mut indices = Vec::with_capacity(t.len());
     let mut counter = vec![0usize; r];
+    let mut at = 0usize;
     for _ in 0..t.len() {
-        indices.push(counter.iter().zip(&moved).map(|(c, s)| c * s).sum());
+        indices.push(at);
         for d in (0..r).rev() {
             counter[d] += 1;
+            at += moved[d];
             if counter[d] < out[d] {
                 break;
             }
+            at -= moved[d] * out[d];
             counter[d] = 0;
         }
     }

@@ -45,7 +45,7 @@ pub fn softmax(x: &Tensor, ax: i64) -> Result<Tensor> {
             let max = (0..n).map(|k| out[at(k)]).fold(f32::NEG_INFINITY, f32::max);
             let mut sum = 0.0;
             for k in 0..n {
-                let e = (out[at(k)] - max).exp();
+                let e = super::elementwise::exp(out[at(k)] - max);
                 out[at(k)] = e;
                 sum += e;
             }

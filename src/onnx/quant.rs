@@ -2,6 +2,7 @@
 //! it: activations quantized to u8 per tensor at run time, weights stored as
 //! i8 per output column, products accumulated in i32.
 
+use super::elementwise::round_even;
 use super::tensor::{Data, Tensor};
 use super::{bad, Result};
 
@@ -13,12 +14,14 @@ pub fn dynamic_quantize(x: &Tensor) -> Result<[Tensor; 3]> {
     }
     let min = v.iter().copied().fold(0f32, f32::min);
     let max = v.iter().copied().fold(0f32, f32::max);
-    let scale = (max - min) / 255.0;
-    let (q, zp) = if scale == 0.0 {
+    // ONNX Runtime's choices where the spec is silent: scale 1 for an all-zero
+    // input, the zero point clamped before rounding.
+    let scale = if max == min { 1.0 } else { (max - min) / 255.0 };
+    let (q, zp) = if max == min {
         (vec![0u8; v.len()], 0u8)
     } else {
-        let zp = (-min / scale).round_ties_even().clamp(0.0, 255.0);
-        (v.iter().map(|&x| ((x / scale).round_ties_even() + zp).clamp(0.0, 255.0) as u8).collect(), zp as u8)
+        let zp = round_even((-min / scale).clamp(0.0, 255.0));
+        (v.iter().map(|&x| (round_even(x / scale) + zp).clamp(0.0, 255.0) as u8).collect(), zp as u8)
     };
     Ok([
         Tensor::new(x.shape.clone(), Data::U8(q))?,
