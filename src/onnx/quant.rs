@@ -68,7 +68,7 @@ pub fn dequantize(x: &Tensor, scale: &Tensor, zero: Option<&Tensor>, ax: i64) ->
 }
 
 /// The i8 right-hand side of `MatMulInteger`, packed once when the model is
-/// loaded: one row of `kp` (K rounded up to 8, zero padded) values per output
+/// loaded: one row of `kp` (K rounded up to 16, zero padded) values per output
 /// column, so the kernel reads both operands contiguously.
 pub struct PackedWeights {
     k: usize,
@@ -96,7 +96,7 @@ impl PackedWeights {
                 }
             }
         };
-        let kp = k.div_ceil(8) * 8;
+        let kp = k.div_ceil(16) * 16;
         let mut cols = vec![0i8; n * kp];
         for (r, row) in v.chunks_exact(n.max(1)).enumerate() {
             for (c, &x) in row.iter().enumerate() {
@@ -140,7 +140,86 @@ pub fn matmul_integer(a: &Tensor, a_zero: Option<&Tensor>, w: &PackedWeights) ->
     Tensor::new(shape, Data::I32(out))
 }
 
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
+mod kernel {
+    use core::arch::wasm32::*;
+
+    /// out[i·n + j] = Σ_k a[i·kp + k] · b[j·kp + k] with relaxed SIMD's dot
+    /// product, one instruction per 16 multiply-adds where the CPU has one
+    /// (x86 AVX-VNNI, Arm SDOT). Its second operand must stay below 128 for
+    /// the result to be the same on every CPU, and activations are u8, so
+    /// each is split as a = 2·(a >> 1) + (a & 1): two exact dot products.
+    /// Weights are the signed operand; a pair of products stays within
+    /// 2·128·127 < 2^15, so the i16 step some CPUs saturate never does.
+    pub fn dots(a: &[u8], m: usize, b: &[i8], n: usize, kp: usize, out: &mut [i32]) {
+        assert!(a.len() >= m * kp && b.len() >= n * kp && out.len() >= m * n && kp % 16 == 0);
+        let high: Vec<u8> = a[..m * kp].iter().map(|&x| x >> 1).collect();
+        let low: Vec<u8> = a[..m * kp].iter().map(|&x| x & 1).collect();
+        let mut i = 0;
+        while i + 2 <= m {
+            row_block::<2>(&high, &low, b, n, kp, out, i);
+            i += 2;
+        }
+        if i < m {
+            row_block::<1>(&high, &low, b, n, kp, out, i);
+        }
+    }
+
+    fn row_block<const R: usize>(high: &[u8], low: &[u8], b: &[i8], n: usize, kp: usize, out: &mut [i32], i: usize) {
+        let mut j = 0;
+        while j + 2 <= n {
+            // SAFETY: dots() checked the lengths; i + R <= m and j + 2 <= n.
+            unsafe { tile::<R, 2>(high, low, b, n, kp, out, i, j) };
+            j += 2;
+        }
+        if j < n {
+            unsafe { tile::<R, 1>(high, low, b, n, kp, out, i, j) };
+        }
+    }
+
+    /// R x C outputs with 2·R·C accumulators: at most 2 x 2, which with the
+    /// operands fits the 16 vector registers of x86-64 without spilling.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile<const R: usize, const C: usize>(
+        high: &[u8],
+        low: &[u8],
+        b: &[i8],
+        n: usize,
+        kp: usize,
+        out: &mut [i32],
+        i: usize,
+        j: usize,
+    ) {
+        let (ph, pl, pb) = (high.as_ptr().add(i * kp), low.as_ptr().add(i * kp), b.as_ptr().add(j * kp));
+        let mut acc_high = [[i32x4_splat(0); C]; R];
+        let mut acc_low = [[i32x4_splat(0); C]; R];
+        let mut k = 0;
+        while k < kp {
+            let w: [v128; C] = core::array::from_fn(|c| v128_load(pb.add(c * kp + k) as *const v128));
+            for r in 0..R {
+                let h = v128_load(ph.add(r * kp + k) as *const v128);
+                let l = v128_load(pl.add(r * kp + k) as *const v128);
+                for c in 0..C {
+                    acc_high[r][c] = i32x4_relaxed_dot_i8x16_i7x16_add(w[c], h, acc_high[r][c]);
+                    acc_low[r][c] = i32x4_relaxed_dot_i8x16_i7x16_add(w[c], l, acc_low[r][c]);
+                }
+            }
+            k += 16;
+        }
+        for r in 0..R {
+            for c in 0..C {
+                let v = i32x4_add(i32x4_shl(acc_high[r][c], 1), acc_low[r][c]);
+                out[(i + r) * n + j + c] = i32x4_extract_lane::<0>(v)
+                    + i32x4_extract_lane::<1>(v)
+                    + i32x4_extract_lane::<2>(v)
+                    + i32x4_extract_lane::<3>(v);
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128", not(target_feature = "relaxed-simd")))]
 mod kernel {
     use core::arch::wasm32::*;
 
