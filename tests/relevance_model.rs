@@ -1,4 +1,4 @@
-//! The committed relevance model through tract, natively: it must reproduce the
+//! The committed relevance model through Discreet's runtime, natively: it must reproduce the
 //! scores ONNX Runtime gave at export (tests/fixtures/relevance_pairs.json), and
 //! refuse broken model files with E_MODEL instead of crashing.
 

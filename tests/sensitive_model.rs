@@ -1,4 +1,4 @@
-//! The model half of sensitive tagging, natively through tract: it reproduces
+//! The model half of sensitive tagging, natively through Discreet's runtime: it reproduces
 //! ONNX Runtime, catches what the term list misses on held-out sentences, and
 //! keeps paraphrased sensitive facts on the device in select and ingest.
 

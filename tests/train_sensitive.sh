@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sensitive-category head is reproducible: models/train/sensitive.py, run again from the
 # committed data into a scratch folder, lands on the committed threshold and dev figures, and its
-# head loads in Rust through tract. Needs no torch (numpy + ONNX, the verifier's venv).
+# head loads in Rust through Discreet's runtime. Needs no torch (numpy + ONNX, the verifier's venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/train_env.sh
@@ -21,5 +21,5 @@ for split in ("dev_authored", "dev_real"):
 print("sensitive head reproduced:", json.dumps({s: again["dev"][s]["terms_and_model"] for s in ("dev_authored", "dev_real")}))
 PY
 cargo build -q --profile ci --bin discreet
-# The retrained head loads and scores through tract (the CLI refuses a model it cannot load).
+# The retrained head loads and scores through Discreet's runtime (the CLI refuses a model it cannot load).
 target/ci/discreet eval relevance --models "$out" --data tests/fixtures/judgments_stage1.jsonl > /dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The human-judgment path of the verifier's training: a study export (ok/unsure/bad per attribute)
-# retrains the head from scratch (no weak labels), the result loads in Rust through tract, and
+# retrains the head from scratch (no weak labels), the result loads in Rust through Discreet's runtime, and
 # `discreet verify` agrees with the judgments it was trained on. Needs no torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,4 @@
-//! The committed verifier through tract: it reproduces ONNX Runtime's scores
+//! The committed verifier through Discreet's runtime: it reproduces ONNX Runtime's scores
 //! (tests/fixtures/verifier_pairs.json), refuses broken or mismatched files
 //! with E_MODEL, and `ingest` stores only what parse -> verify lets through.
 

@@ -22,8 +22,9 @@ else
   echo "warning: $wasm_opt missing (run npm ci); pkg/ is not size-optimized" >&2
 fi
 
-# A second build with relaxed SIMD: tract's int8 matmul then uses i32x4.relaxed_dot_i8x16_i7x16_add,
-# which halves encoder time in Chromium. Browsers without relaxed SIMD cannot even compile such a
+# A second build with relaxed SIMD: the int8 matmul (src/onnx/quant.rs) then uses
+# i32x4.relaxed_dot_i8x16_i7x16_add (one instruction per 16 multiply-adds on AVX-VNNI / Arm dot),
+# which takes the encoder from 7.7 to 6.0 ms in Chromium here. Browsers without relaxed SIMD cannot compile such a
 # module, so the glue picks the file by feature detection; both builds share one JS glue.
 RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
   cargo build --release --lib --target wasm32-unknown-unknown

@@ -1,7 +1,7 @@
 """Trains and exports the verifier: a small pair head over the SHIPPED int8 relevance encoder.
 
 The head reads the very vectors Discreet computes on the device (tokenizer.json + the int8
-encoder through ONNX Runtime; tract reproduces them, cosine > 0.999), so the verifier adds one
+encoder through ONNX Runtime; Discreet's runtime reproduces them), so the verifier adds one
 ~0.4 MB file and no second encoder. Needs only numpy, onnx, onnxruntime and tokenizers (no torch).
 
     python verifier.py                                   # weak labels -> models/verifier*.{onnx,json}
@@ -287,7 +287,7 @@ def main():
         picks = np.argsort(s)[np.linspace(0, len(s) - 1, 16).astype(int)]
         args.fixture.write_text(json.dumps({
             "model_version": manifest["version"], "tolerance": 0.02,
-            "note": "scores from ONNX Runtime on the committed int8 files; Rust (tract) must match within tolerance",
+            "note": "scores from ONNX Runtime on the committed int8 files; Rust (src/onnx) must match within tolerance",
             "pairs": [{"attribute": rows_v[i]["attribute"], "reason": rows_v[i]["support"], "score": float(s[i])}
                       for i in picks]}, indent=1) + "\n")
     print(json.dumps(manifest, indent=1))
