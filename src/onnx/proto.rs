@@ -302,7 +302,7 @@ fn parse_tensor(data: &[u8]) -> Result<(String, Tensor)> {
 /// Little-endian raw data, `len` values of `size_of::<T>()` bytes each.
 fn fixed<T>(raw: &[u8], len: usize, read: impl Fn(&[u8]) -> T) -> Result<Vec<T>> {
     let size = std::mem::size_of::<T>().max(1);
-    if raw.len() != len * size {
+    if len.checked_mul(size) != Some(raw.len()) {
         return Err(bad(format!("raw data of {} bytes for {len} values", raw.len())));
     }
     Ok(raw.chunks_exact(size).map(read).collect())
