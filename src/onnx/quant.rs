@@ -352,10 +352,10 @@ mod kernel {
                 let bv: [__m256i; C] = core::array::from_fn(|c| {
                     _mm256_cvtepi8_epi16(_mm_loadu_si128(pb.add(c * kp + k) as *const __m128i))
                 });
-                for r in 0..R {
+                for (r, row) in acc.iter_mut().enumerate() {
                     let av = _mm256_cvtepu8_epi16(_mm_loadu_si128(pa.add(r * kp + k) as *const __m128i));
-                    for c in 0..C {
-                        acc[r][c] = _mm256_add_epi32(acc[r][c], _mm256_madd_epi16(av, bv[c]));
+                    for (sum, w) in row.iter_mut().zip(&bv) {
+                        *sum = _mm256_add_epi32(*sum, _mm256_madd_epi16(av, *w));
                     }
                 }
                 k += 16;
