@@ -8,6 +8,7 @@
 //! against tract and ONNX Runtime on the shipped models.
 
 mod elementwise;
+mod kernel;
 mod layout;
 mod nn;
 mod plan;
