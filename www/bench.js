@@ -43,6 +43,10 @@ async function selectBench(model, n) {
 const SIXTEEN = "please suggest three quick vegetarian dinners i could cook tonight after work at home";
 const SIXTEEN_IDS = [101, 3531, 6592, 2093, 4248, 23566, 29236, 1045, 2071, 5660, 3892, 2044, 2147, 2012, 2188, 102];
 
+// A chat prompt at the model's prompt limit: the same words repeated, cut to 128 tokens.
+const LONG = Array(10).fill(SIXTEEN).join(" ");
+const LONG_IDS = [101, ...Array(10).fill(SIXTEEN_IDS.slice(1, -1)).flat().slice(0, 126), 102];
+
 // onnxruntime-web (wasm backend, one thread) on the very int8 encoder file Discreet ships.
 async function ortEncoder() {
   const ort = await import("./ort/ort.wasm.min.mjs");
@@ -51,9 +55,12 @@ async function ortEncoder() {
   const manifest = await (await fetch("./models/relevance.json")).json();
   const bytes = new Uint8Array(await (await fetch(`./models/${manifest.files.encoder.path}`)).arrayBuffer());
   const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
-  const ids = new ort.Tensor("int64", BigInt64Array.from(SIXTEEN_IDS.map(BigInt)), [1, 16]);
-  const mask = new ort.Tensor("int64", new BigInt64Array(16).fill(1n), [1, 16]);
-  return () => session.run({ input_ids: ids, attention_mask: mask });
+  return (tokenIds) => {
+    const n = tokenIds.length;
+    const ids = new ort.Tensor("int64", BigInt64Array.from(tokenIds.map(BigInt)), [1, n]);
+    const mask = new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]);
+    return session.run({ input_ids: ids, attention_mask: mask });
+  };
 }
 
 // Where the cold start goes (ms from navigation, then per phase).
@@ -70,13 +77,18 @@ async function modelBench() {
   const coldStart = performance.now();
   // Discreet's encoder as it ships (tokenizer included) vs ORT on the same file, interleaved.
   const ort = params.get("ort") === "0" ? null : await ortEncoder();
-  const encoder = [];
-  const encoderOrt = [];
-  for (let i = 0; i < 3; i++) { model.scoreTexts(SIXTEEN, []); await ort?.(); }
-  for (let i = 0; i < Math.max(ROUNDS, 30); i++) {
-    encoder.push((await timed(() => model.scoreTexts(SIXTEEN, [])))[0]);
-    if (ort) encoderOrt.push((await timed(ort))[0]);
-  }
+  const compare = async (text, ids, runs) => {
+    const ours = [];
+    const theirs = [];
+    for (let i = 0; i < 3; i++) { model.scoreTexts(text, []); await ort?.(ids); }
+    for (let i = 0; i < runs; i++) {
+      ours.push((await timed(() => model.scoreTexts(text, [])))[0]);
+      if (ort) theirs.push((await timed(() => ort(ids)))[0]);
+    }
+    return [ours, theirs];
+  };
+  const [encoder, encoderOrt] = await compare(SIXTEEN, SIXTEEN_IDS, Math.max(ROUNDS, 30));
+  const [encoderLong, encoderOrtLong] = await compare(LONG, LONG_IDS, Math.max(ROUNDS, 15));
   // One candidate per call, as `ingest` meets them: rules + two encodings + the head.
   const verifyTimes = [];
   for (let i = 0; i < Math.max(ROUNDS, 30); i++) {
@@ -94,6 +106,9 @@ async function modelBench() {
     encoder_ms_discreet: round(percentile(encoder, 50)),
     ...(ort ? { encoder_ms_ort: round(percentile(encoderOrt, 50)),
                 ratio_discreet_over_ort: round(percentile(encoder, 50) / percentile(encoderOrt, 50)) } : {}),
+    encoder_ms_discreet_128: round(percentile(encoderLong, 50)),
+    ...(ort ? { encoder_ms_ort_128: round(percentile(encoderOrtLong, 50)),
+                ratio_discreet_over_ort_128: round(percentile(encoderLong, 50) / percentile(encoderOrtLong, 50)) } : {}),
     verify_p50_ms: round(percentile(verifyTimes, 50)),
     verify_p95_ms: round(percentile(verifyTimes, 95)),
     select_p50_ms_50: round(s50.p50),

@@ -54,25 +54,37 @@ pub fn transpose(t: &Tensor, perm: &[i64]) -> Result<Tensor> {
     }
     let src = strides(&t.shape);
     let out: Vec<usize> = perm.iter().map(|&p| t.shape[p]).collect();
-    let moved: Vec<usize> = perm.iter().map(|&p| src[p]).collect();
+    // Trailing axes the permutation leaves in place move as contiguous runs
+    // (attention's [0, 2, 1, 3] copies head-sized rows, not single values).
+    let kept = (0..r).rev().take_while(|&d| perm[d] == d).count();
+    let run: usize = t.shape[r - kept..].iter().product();
+    let outer = &out[..r - kept];
+    let moved: Vec<usize> = perm[..r - kept].iter().map(|&p| src[p]).collect();
     // An odometer over the output: the source offset moves by one stride
     // per step, and by a whole axis back when that axis wraps.
-    let mut indices = Vec::with_capacity(t.len());
-    let mut counter = vec![0usize; r];
+    let mut starts = Vec::with_capacity(t.len() / run.max(1));
+    let mut counter = vec![0usize; outer.len()];
     let mut at = 0usize;
-    for _ in 0..t.len() {
-        indices.push(at);
-        for d in (0..r).rev() {
+    for _ in 0..outer.iter().product::<usize>() {
+        starts.push(at);
+        for d in (0..outer.len()).rev() {
             counter[d] += 1;
             at += moved[d];
-            if counter[d] < out[d] {
+            if counter[d] < outer[d] {
                 break;
             }
-            at -= moved[d] * out[d];
+            at -= moved[d] * outer[d];
             counter[d] = 0;
         }
     }
-    Ok(t.pick(out, &indices))
+    let data = each!(&t.data, v => {
+        let mut moved_data = Vec::with_capacity(v.len());
+        for &s in &starts {
+            moved_data.extend_from_slice(&v[s..s + run]);
+        }
+        moved_data
+    });
+    Tensor::new(out, data)
 }
 
 pub fn unsqueeze(t: &Tensor, axes: &[i64]) -> Result<Tensor> {
