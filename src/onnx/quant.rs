@@ -147,10 +147,16 @@ mod tests {
 
     #[test]
     fn matmul_integer_matches_the_definition() {
-        let (m, k, n) = (5, 19, 7);
+        // Odd sizes leave rows and columns over every tile shape; the second is encoder-sized.
+        for (m, k, n) in [(5, 19, 7), (6, 300, 130)] {
+            check_matmul_integer(m, k, n);
+        }
+    }
+
+    fn check_matmul_integer(m: usize, k: usize, n: usize) {
         let a: Vec<u8> = (0..m * k).map(|i| (i * 37 % 256) as u8).collect();
         let b: Vec<i8> = (0..k * n).map(|i| ((i * 53 % 255) as i32 - 127) as i8).collect();
-        let zb: Vec<i8> = (0..n).map(|j| j as i8 - 3).collect();
+        let zb: Vec<i8> = (0..n).map(|j| (j % 7) as i8 - 3).collect();
         let za = 131u8;
         let w = PackedWeights::new(
             &Tensor::new(vec![k, n], Data::I8(b.clone())).unwrap(),
