@@ -1,6 +1,8 @@
 use super::{model_error, run_error};
 use crate::error::{Error, Result};
 use crate::onnx::{Graph, Tensor};
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
 /// Loads an ONNX graph once, checking it takes `inputs` inputs.
 fn plan(what: &str, bytes: &[u8], inputs: usize) -> Result<Graph> {
@@ -21,23 +23,47 @@ fn first_output(graph: &Graph, inputs: Vec<Tensor>) -> Result<Vec<f32>> {
     out.swap_remove(0).into_f32().map_err(run_error)
 }
 
+/// How many recent encodings `Encoder` keeps: enough for one `ingest` of the
+/// largest reply, whose verifier encodes each candidate and its reason before
+/// the sensitive tag encodes the candidate again (at most ~0.5 MB).
+const RECENT: usize = 2 * crate::extract::MAX_CANDIDATES;
+
 /// Token ids -> L2-normalized sentence embedding. Batch fixed at 1 (one text
 /// per call: no padding), sequence length symbolic.
 pub struct Encoder {
     plan: Graph,
     dimension: usize,
+    /// The last `RECENT` inputs and their vectors, newest last.
+    recent: Mutex<VecDeque<(Vec<i64>, Vec<f32>)>>,
 }
 
 impl Encoder {
     pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
         let plan = plan("encoder", bytes, 2)?;
-        Ok(Encoder { plan, dimension })
+        Ok(Encoder { plan, dimension, recent: Mutex::new(VecDeque::with_capacity(RECENT)) })
     }
 
     pub fn embed(&self, ids: &[i64]) -> Result<Vec<f32>> {
         if ids.is_empty() {
             return Err(Error::invalid("nothing to encode"));
         }
+        // A poisoned lock only means a panic elsewhere; the cache is then skipped.
+        if let Some(hit) =
+            self.recent.lock().ok().and_then(|r| r.iter().find(|(k, _)| k == ids).map(|(_, v)| v.clone()))
+        {
+            return Ok(hit);
+        }
+        let v = self.run(ids)?;
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() == RECENT {
+                recent.pop_front();
+            }
+            recent.push_back((ids.to_vec(), v.clone()));
+        }
+        Ok(v)
+    }
+
+    fn run(&self, ids: &[i64]) -> Result<Vec<f32>> {
         let input = Tensor::i64(vec![1, ids.len()], ids.to_vec()).map_err(run_error)?;
         let mask = Tensor::i64(vec![1, ids.len()], vec![1; ids.len()]).map_err(run_error)?;
         let v = first_output(&self.plan, vec![input, mask])?;
@@ -123,5 +149,33 @@ impl Classifier {
             )));
         }
         Ok(flat.chunks(self.classes).map(<[f32]>::to_vec).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoder() -> Encoder {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/relevance-encoder.int8.onnx");
+        Encoder::from_bytes(&std::fs::read(path).unwrap(), 384).unwrap()
+    }
+
+    #[test]
+    fn recent_encodings_are_reused_and_bounded() {
+        let e = encoder();
+        let first = e.embed(&[101, 7592, 102]).unwrap();
+        assert_eq!(e.recent.lock().unwrap().len(), 1);
+        assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first);
+        assert_eq!(e.recent.lock().unwrap().len(), 1, "a repeat is served from the cache");
+        for i in 0..(RECENT as i64 + 5) {
+            e.embed(&[101, 2000 + i, 102]).unwrap();
+        }
+        let recent = e.recent.lock().unwrap();
+        assert_eq!(recent.len(), RECENT);
+        assert_eq!(recent.back().unwrap().0, vec![101, 2000 + RECENT as i64 + 4, 102]);
+        assert!(recent.iter().all(|(k, _)| k != &[101, 7592, 102]), "the oldest entries are dropped");
+        drop(recent);
+        assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first, "recomputed identically");
     }
 }
