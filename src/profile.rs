@@ -11,7 +11,7 @@ use crate::disclosure::{prompt_hash, Disclosure};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportMode, ImportReport};
-use crate::extract::{parse_extraction, ChatMessage, Role};
+use crate::extract::{parse_extraction, Candidate, ChatMessage, Role};
 use crate::model::{RelevanceModel, VerifierModel};
 use crate::select::{SelectOptions, Selector};
 use crate::sensitive::{classify, is_allowed, PrivacySettings};
@@ -250,7 +250,26 @@ impl<S: Store, E: Env> Profile<S, E> {
             user_messages: Some(user_messages.iter().map(|m| m.content.clone()).collect()),
             stored: self.store.list().await?.iter().map(Attribute::normalized).collect(),
         };
-        let verified = Verifier::new(encoder, verifier).verify(&candidates, &context)?;
+        // The verifier encodes each candidate; its sensitive tag then reuses that encoding.
+        let (report, vectors) = encoder
+            .remembering(|| self.judge(encoder, verifier, &candidates, &context, &user_messages, conversation_id))?;
+        self.store.write_all(false, &report.stored).await?;
+        best_effort(self.store.put_vectors(&vectors).await)?;
+        Ok(report)
+    }
+
+    /// `ingest`'s decisions, before anything is written: the verdicts, the
+    /// attributes to store with their sensitive tags, and their vectors.
+    fn judge(
+        &self,
+        encoder: &RelevanceModel,
+        verifier: &VerifierModel,
+        candidates: &[Candidate],
+        context: &Context,
+        user_messages: &[&ChatMessage],
+        conversation_id: Option<&str>,
+    ) -> Result<(IngestReport, Vec<CachedVector>)> {
+        let verified = Verifier::new(encoder, verifier).verify(candidates, context)?;
         let mut report = IngestReport { accepted: vec![], review: vec![], rejected: vec![], stored: vec![] };
         let mut vectors = Vec::new();
         for v in verified {
@@ -295,9 +314,7 @@ impl<S: Store, E: Env> Profile<S, E> {
                 report.review.push(v);
             }
         }
-        self.store.write_all(false, &report.stored).await?;
-        best_effort(self.store.put_vectors(&vectors).await)?;
-        Ok(report)
+        Ok((report, vectors))
     }
 
     /// Builds the payload for the remote model from the chosen attribute ids

@@ -23,43 +23,62 @@ fn first_output(graph: &Graph, inputs: Vec<Tensor>) -> Result<Vec<f32>> {
     out.swap_remove(0).into_f32().map_err(run_error)
 }
 
-/// How many recent encodings `Encoder` keeps: enough for one `ingest` of the
-/// largest reply, whose verifier encodes each candidate and its reason before
-/// the sensitive tag encodes the candidate again (at most ~0.5 MB).
+/// How many encodings `Encoder::remembering` keeps: enough for one `ingest`
+/// of the largest reply, whose verifier encodes each candidate and its reason
+/// before the sensitive tag encodes the candidate again (at most ~0.5 MB).
 const RECENT: usize = 2 * crate::extract::MAX_CANDIDATES;
+
+/// Inputs already encoded, and their vectors, oldest first.
+type Recent = VecDeque<(Vec<i64>, Vec<f32>)>;
 
 /// Token ids -> L2-normalized sentence embedding. Batch fixed at 1 (one text
 /// per call: no padding), sequence length symbolic.
 pub struct Encoder {
     plan: Graph,
     dimension: usize,
-    /// The last `RECENT` inputs and their vectors, newest last.
-    recent: Mutex<VecDeque<(Vec<i64>, Vec<f32>)>>,
+    /// While `remembering`: the last `RECENT` inputs and their vectors.
+    recent: Mutex<Option<Recent>>,
 }
 
 impl Encoder {
     pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
         let plan = plan("encoder", bytes, 2)?;
-        Ok(Encoder { plan, dimension, recent: Mutex::new(VecDeque::with_capacity(RECENT)) })
+        Ok(Encoder { plan, dimension, recent: Mutex::new(None) })
+    }
+
+    /// Runs `f` with repeated inputs encoded once. Scoped rather than always
+    /// on, so a chat turn (and the benchmark) always pays for its encoding.
+    pub fn remembering<T>(&self, f: impl FnOnce() -> T) -> T {
+        let started = self.with_recent(|r| r.is_none() && r.replace(VecDeque::new()).is_none()).unwrap_or(false);
+        let out = f();
+        if started {
+            self.with_recent(|r| *r = None);
+        }
+        out
+    }
+
+    /// A poisoned lock only means a panic elsewhere; the cache is then skipped.
+    fn with_recent<T>(&self, f: impl FnOnce(&mut Option<Recent>) -> T) -> Option<T> {
+        self.recent.lock().ok().map(|mut r| f(&mut r))
     }
 
     pub fn embed(&self, ids: &[i64]) -> Result<Vec<f32>> {
         if ids.is_empty() {
             return Err(Error::invalid("nothing to encode"));
         }
-        // A poisoned lock only means a panic elsewhere; the cache is then skipped.
-        if let Some(hit) =
-            self.recent.lock().ok().and_then(|r| r.iter().find(|(k, _)| k == ids).map(|(_, v)| v.clone()))
-        {
-            return Ok(hit);
+        let hit = self.with_recent(|r| r.as_ref()?.iter().find(|(k, _)| k == ids).map(|(_, v)| v.clone())).flatten();
+        if let Some(v) = hit {
+            return Ok(v);
         }
         let v = self.run(ids)?;
-        if let Ok(mut recent) = self.recent.lock() {
-            if recent.len() == RECENT {
-                recent.pop_front();
+        self.with_recent(|r| {
+            if let Some(recent) = r.as_mut() {
+                if recent.len() == RECENT {
+                    recent.pop_front();
+                }
+                recent.push_back((ids.to_vec(), v.clone()));
             }
-            recent.push_back((ids.to_vec(), v.clone()));
-        }
+        });
         Ok(v)
     }
 
@@ -162,20 +181,25 @@ mod tests {
     }
 
     #[test]
-    fn recent_encodings_are_reused_and_bounded() {
+    fn repeated_inputs_are_encoded_once_only_while_remembering() {
         let e = encoder();
+        let cached = |e: &Encoder| e.with_recent(|r| r.as_ref().map(VecDeque::len)).flatten();
         let first = e.embed(&[101, 7592, 102]).unwrap();
-        assert_eq!(e.recent.lock().unwrap().len(), 1);
-        assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first);
-        assert_eq!(e.recent.lock().unwrap().len(), 1, "a repeat is served from the cache");
-        for i in 0..(RECENT as i64 + 5) {
-            e.embed(&[101, 2000 + i, 102]).unwrap();
-        }
-        let recent = e.recent.lock().unwrap();
-        assert_eq!(recent.len(), RECENT);
-        assert_eq!(recent.back().unwrap().0, vec![101, 2000 + RECENT as i64 + 4, 102]);
-        assert!(recent.iter().all(|(k, _)| k != &[101, 7592, 102]), "the oldest entries are dropped");
-        drop(recent);
+        assert_eq!(cached(&e), None, "outside `remembering` nothing is kept");
+        e.remembering(|| {
+            assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first);
+            assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first);
+            assert_eq!(cached(&e), Some(1), "a repeat is served from the cache");
+            e.remembering(|| e.embed(&[101, 7593, 102]).unwrap());
+            assert_eq!(cached(&e), Some(2), "a nested call keeps the outer cache");
+            for i in 0..(RECENT as i64 + 5) {
+                e.embed(&[101, 2000 + i, 102]).unwrap();
+            }
+            let recent = e.with_recent(|r| r.clone()).unwrap().unwrap();
+            assert_eq!(recent.len(), RECENT);
+            assert!(recent.iter().all(|(k, _)| k != &[101, 7592, 102]), "the oldest entries are dropped");
+        });
+        assert_eq!(cached(&e), None);
         assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first, "recomputed identically");
     }
 }
