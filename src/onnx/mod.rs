@@ -3,7 +3,7 @@
 //!
 //! Why not a general engine: tract compiled to ~4.5 MB of gzipped wasm and
 //! spent ~750 ms optimizing the encoder at every page load; these graphs
-//! need two dozen operators. Anything outside that set is refused when the
+//! use 31 operator types (34 are implemented). Anything else is refused when the
 //! model loads (`E_MODEL`), never guessed at. Native tests check the outputs
 //! against tract and ONNX Runtime on the shipped models.
 
