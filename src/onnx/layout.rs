@@ -1,21 +1,14 @@
 //! Operators that move values without arithmetic: shapes, views, gathers.
 
-use super::tensor::{axis, broadcast_indices, broadcast_shape, each, strides, Data, Tensor};
+use super::tensor::{axis, broadcast_indices, broadcast_shape, each, shape_from_dims, strides, Data, Tensor};
 use super::{bad, Result};
 
-/// ONNX caps tensors this runtime builds from computed shapes, so a hostile
+/// The runtime caps tensors it builds from computed shapes, so a hostile
 /// graph cannot ask for more memory than a browser tab has.
 const MAX_ELEMENTS: usize = 1 << 28;
 
 fn checked_shape(shape: Vec<i64>) -> Result<Vec<usize>> {
-    let s = shape
-        .into_iter()
-        .map(|d| usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}"))))
-        .collect::<Result<Vec<usize>>>()?;
-    match s.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
-        Some(n) if n <= MAX_ELEMENTS => Ok(s),
-        _ => Err(bad(format!("shape {s:?} is too large"))),
-    }
+    Ok(shape_from_dims(&shape, MAX_ELEMENTS)?.0)
 }
 
 pub fn shape_of(t: &Tensor) -> Result<Tensor> {

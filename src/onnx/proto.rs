@@ -2,7 +2,7 @@
 //! from the wire format (a full protobuf stack would cost more code than the
 //! whole runtime). Unknown fields are skipped, as protobuf requires.
 
-use super::tensor::{Data, Tensor};
+use super::tensor::{shape_from_dims, Data, Tensor};
 use super::{bad, Result};
 
 /// A cursor over one protobuf message.
@@ -273,11 +273,11 @@ fn parse_tensor(data: &[u8]) -> Result<(String, Tensor)> {
             _ => {}
         }
     }
-    let shape = dims
-        .iter()
-        .map(|&d| usize::try_from(d).map_err(|_| bad(format!("tensor {name:?} has a negative dimension"))))
-        .collect::<Result<Vec<_>>>()?;
-    let len = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| bad("tensor too large"))?;
+    // No cap beyond overflow: the raw data has to be in the file anyway.
+    let (shape, len) = shape_from_dims(&dims, usize::MAX).map_err(|e| match e {
+        crate::error::Error::Model(m) => bad(format!("tensor {name:?}: {m}")),
+        other => other,
+    })?;
     let data = match (dtype, raw) {
         (FLOAT, Some(r)) => Data::F32(fixed(r, len, |c| f32::from_le_bytes(c.try_into().unwrap()))?),
         (FLOAT, None) => Data::F32(f32s),

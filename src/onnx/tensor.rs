@@ -148,6 +148,20 @@ impl Tensor {
     }
 }
 
+/// Dimensions as read from a file or computed by a graph -> a shape and its
+/// element count, refusing negative dimensions and more than `max_elements`
+/// (overflow included).
+pub fn shape_from_dims(dims: &[i64], max_elements: usize) -> Result<(Vec<usize>, usize)> {
+    let shape = dims
+        .iter()
+        .map(|&d| usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}"))))
+        .collect::<Result<Vec<usize>>>()?;
+    match shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
+        Some(n) if n <= max_elements => Ok((shape, n)),
+        _ => Err(bad(format!("shape {shape:?} is too large"))),
+    }
+}
+
 /// Resolves a possibly negative axis against a rank.
 pub fn axis(a: i64, rank: usize) -> Result<usize> {
     let r = rank as i64;
