@@ -122,10 +122,17 @@ pub fn matmul_integer(a: &Tensor, a_zero: Option<&Tensor>, w: &PackedWeights) ->
         None => 0,
     };
     let m = a.len() / w.k.max(1);
-    let mut rows = vec![0u8; m * w.kp];
-    for (dst, src) in rows.chunks_exact_mut(w.kp.max(1)).zip(x.chunks_exact(w.k.max(1))) {
-        dst[..w.k].copy_from_slice(src);
-    }
+    // Rows are padded to the kernel's width only when K is not already a
+    // multiple of it (the encoder's 384 and 1536 are).
+    let rows: std::borrow::Cow<[u8]> = if w.k == w.kp {
+        std::borrow::Cow::Borrowed(x)
+    } else {
+        let mut padded = vec![0u8; m * w.kp];
+        for (dst, src) in padded.chunks_exact_mut(w.kp.max(1)).zip(x.chunks_exact(w.k.max(1))) {
+            dst[..w.k].copy_from_slice(src);
+        }
+        std::borrow::Cow::Owned(padded)
+    };
     let mut out = vec![0i32; m * w.n];
     kernel::dots(&rows, m, &w.cols, w.n, w.kp, &mut out);
     // Σ(a - za)(b - zb) = Σab - za·Σb - zb·Σa + K·za·zb
@@ -147,8 +154,9 @@ mod tests {
 
     #[test]
     fn matmul_integer_matches_the_definition() {
-        // Odd sizes leave rows and columns over every tile shape; the second is encoder-sized.
-        for (m, k, n) in [(5, 19, 7), (6, 300, 130)] {
+        // Odd sizes leave rows and columns over every tile shape; the second is encoder-sized;
+        // the third needs no row padding.
+        for (m, k, n) in [(5, 19, 7), (6, 300, 130), (3, 32, 5)] {
             check_matmul_integer(m, k, n);
         }
     }
