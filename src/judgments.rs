@@ -12,6 +12,17 @@ use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct RelevanceJudgment {
+    /// Who the attribute belongs to; with the prompt it names the list the pair was judged in.
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub prompt_id: Option<String>,
+    /// Authored concrete-fact data: the prompt's group and the pair's kind (`fact`, `near_miss`,
+    /// `other_fact`, `trait`), so a report can say which kinds get through.
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
     pub prompt: String,
     pub attribute: String,
     #[serde(default)]
@@ -20,6 +31,14 @@ pub struct RelevanceJudgment {
     pub relevant: bool,
     #[serde(default)]
     pub llm_votes: BTreeMap<String, bool>,
+}
+
+impl RelevanceJudgment {
+    /// The list this pair was ranked in: one user's attributes for one prompt.
+    pub fn list_key(&self) -> String {
+        let prompt = self.prompt_id.as_deref().or(self.group.as_deref()).unwrap_or(&self.prompt);
+        format!("{}\u{1f}{prompt}", self.user.as_deref().unwrap_or(""))
+    }
 }
 
 /// Reads every line; the first bad one fails the whole read with its line number.

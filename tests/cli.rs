@@ -56,6 +56,40 @@ fn eval_prints_metrics_as_the_last_line() {
 }
 
 #[test]
+fn scores_file_has_a_line_per_pair_and_the_summary_ranks_lists() {
+    let data = temp_file("ranked.jsonl", PAIRS.as_bytes());
+    let out = std::env::temp_dir().join(format!("discreet-cli-{}", std::process::id())).join("scores.jsonl");
+    let (code, stdout, stderr) =
+        discreet(&["eval", "relevance", "--data", data.to_str().unwrap(), "--scores", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let m = last_json(&stdout);
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    let threshold = m["threshold"].as_f64().unwrap();
+    for (line, input) in lines.iter().zip(PAIRS.lines()) {
+        let input: serde_json::Value = serde_json::from_str(input).unwrap();
+        assert_eq!(line["prompt"], input["prompt"]);
+        assert_eq!(line["attribute"], input["attribute"]);
+        let score = line["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&score), "{line}");
+        assert_eq!(line["selected"].as_bool().unwrap(), score >= threshold, "{line}");
+    }
+    // Two prompts (no user or prompt_id: the prompt text names the list), each with one relevant pair.
+    let lists = &m["lists"];
+    assert_eq!(lists["lists"], 2);
+    assert_eq!(lists["relevant_per_list"], 1.0);
+    let selected: usize = lines.iter().filter(|l| l["selected"] == true).count();
+    assert_eq!(lists["selected_per_list"].as_f64().unwrap(), selected as f64 / 2.0);
+    assert!(lists["hit_at_1"].as_f64().is_some() && lists["hit_at_3"] == 1.0, "{lists}");
+
+    let (code, _, stderr) =
+        discreet(&["eval", "relevance", "--data", data.to_str().unwrap(), "--scores", "/nonexistent-dir/scores.jsonl"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("/nonexistent-dir/scores.jsonl"), "{stderr}");
+}
+
+#[test]
 fn llm_votes_are_scored_by_the_same_code() {
     let data = temp_file("llm.jsonl", PAIRS.as_bytes());
     let (code, stdout, stderr) =

@@ -8,8 +8,10 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   discreet eval relevance --data FILE.jsonl [--models DIR] [--labels-from llm:NAME] [--threshold T]
-      score every (prompt, attribute) pair and print agreement with the human labels;
-      the last line is one JSON object
+                          [--scores OUT.jsonl]
+      score every (prompt, attribute) pair and print agreement with the human labels and
+      per-list figures (hit@1, hit@3, selected per prompt, recurring attributes); the last
+      line is one JSON object; --scores writes one JSON line per pair (ids, score, selected)
   discreet verify --data FILE.jsonl [--models DIR]
       verify candidate attributes (lines with `attribute`, `reason`, optional `evidence`
       and a human `label` ok|unsure|bad); one JSON line each, then a summary line
@@ -70,7 +72,7 @@ impl<'a> Flags<'a> {
 }
 
 fn eval(rest: &[String]) -> Result<String, String> {
-    let flags = Flags::parse(rest, &["--data", "--models", "--labels-from", "--threshold"])?;
+    let flags = Flags::parse(rest, &["--data", "--models", "--labels-from", "--threshold", "--scores"])?;
     let data = flags.required("--data")?;
     let threshold = flags
         .get("--threshold")
@@ -87,6 +89,7 @@ fn eval(rest: &[String]) -> Result<String, String> {
         models: &models,
         labels_from: flags.get("--labels-from"),
         threshold,
+        scores_out: flags.get("--scores"),
     })
 }
 

@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+mod lists;
+pub use lists::{list_figures, ListFigures};
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BinaryMetrics {
     pub n: usize,
