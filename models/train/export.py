@@ -78,7 +78,7 @@ class OrtModels:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--student", required=True)
-    ap.add_argument("--version", default="relevance-minilm6-distilled-v1")
+    ap.add_argument("--version", default="relevance-minilm6-distilled-v2")
     args = ap.parse_args()
     common.threads(2)
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -124,6 +124,8 @@ def main():
 
     threshold = calibrated_threshold(int8_scores, ckpt["human_rate"])
     metrics = common.binary_metrics(labels, int8_scores >= threshold)
+    facts_dev = common.load_facts("dev")
+    facts = common.facts_metrics(facts_dev, int8_models.scores(facts_dev), threshold)
     lo, hi = common.bootstrap_f1(labels, int8_scores >= threshold)
     manifest = {
         "version": args.version,
@@ -134,6 +136,7 @@ def main():
         "files": {name: {"path": p.name, "bytes": p.stat().st_size, "sha256": sha256(p)}
                   for name, p in [("encoder", int8), ("head", head_path), ("tokenizer", tok_path)]},
         "dev": {**metrics, "f1_ci95": [lo, hi]},
+        "dev_facts": facts,
         "seed": ckpt["seed"],
     }
     (common.MODELS / "relevance.json").write_text(json.dumps(manifest, indent=1) + "\n")

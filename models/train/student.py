@@ -1,9 +1,10 @@
 """Student: a MiniLM-L6 bi-encoder (mean pooled, L2-normalized) and a small MLP
 over [u, v, u*v, |u-v|], distilled from the teacher's scores on the unlabeled
-pool plus class-weighted BCE on the human labels. In the browser each
-attribute is encoded once and cached; a turn costs one prompt encoding.
+pools plus class-weighted BCE on the human labels, and the concrete-fact pairs
+(their labels where authored, the teacher's scores elsewhere). In the browser
+each attribute is encoded once and cached; a turn costs one prompt encoding.
 
-    python student.py --seed 0 --teacher work/teacher-seed0.json   # ~8 min on 2 cores
+    python student.py --seed 0 --teacher work/teacher-seed0.json   # ~20 min on 2 cores
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+from study_export import relevance_judgments
 
 DIM = 384
 
@@ -66,17 +68,28 @@ def embed(encoder, tok, texts, max_tokens, batch_size=64):
     return torch.cat(chunks)
 
 
-def dev_scores(encoder, head, tok, dev):
+def dev_scores(encoder, head, tok, rows):
+    """Probabilities for (prompt, attribute) rows, each distinct text encoded once."""
     encoder.eval()
     head.eval()
     with torch.no_grad():
-        prompts = sorted({r["prompt"] for r in dev})
-        attrs = sorted({r["attribute"] for r in dev})
+        prompts = sorted({r["prompt"] for r in rows})
+        attrs = sorted({r["attribute"] for r in rows})
         u = dict(zip(prompts, embed(encoder, tok, prompts, common.PROMPT_MAX_TOKENS)))
         v = dict(zip(attrs, embed(encoder, tok, attrs, common.ATTR_MAX_TOKENS)))
-        U = torch.stack([u[r["prompt"]] for r in dev])
-        V = torch.stack([v[r["attribute"]] for r in dev])
+        U = torch.stack([u[r["prompt"]] for r in rows])
+        V = torch.stack([v[r["attribute"]] for r in rows])
         return torch.sigmoid(head.pair_logits(U, V)).numpy()
+
+
+def topical_loss(base, tok, u, v, prompts, attrs):
+    """Keeps the pretrained encoder's topical similarity: the student's prompt-attribute
+    cosines are pulled towards the base model's (which ranks an on-topic concrete fact
+    first among generic traits far more often than the fine-tuned model does)."""
+    with torch.no_grad():
+        bu = embed(base, tok, prompts, common.PROMPT_MAX_TOKENS)
+        bv = embed(base, tok, attrs, common.ATTR_MAX_TOKENS)
+    return F.mse_loss(u @ v.T, bu @ bv.T)
 
 
 def calibrated_threshold(scores, rate):
@@ -90,6 +103,10 @@ def main():
     ap.add_argument("--teacher", required=True)
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--human-weight", type=float, default=1.0)
+    ap.add_argument("--facts-weight", type=float, default=1.0, help="weight of the concrete-fact loss (0: human data only)")
+    ap.add_argument("--topical-weight", type=float, default=0.0, help="weight of the pull towards the base model's cosines")
+    ap.add_argument("--tag", default="", help="suffix of the output files (lever runs)")
+    ap.add_argument("--judgments", action="append", default=[], help="a study export (JSONL): extra human labels")
     args = ap.parse_args()
     common.threads(2)
     common.seed_everything(args.seed)
@@ -106,11 +123,19 @@ def main():
     soft = np.zeros((len(prompts), len(attrs)), dtype=np.float32)
     for r in teacher["pool"]:
         soft[p_index[r["prompt"]], a_index[r["attribute"]]] = 1 / (1 + np.exp(-r["logit"]))
-    labeled = [(r["prompt"], r["attribute"], float(r["relevant"])) for r in train + pilot]
+    labeled = [(r["prompt"], r["attribute"], float(r["relevant"])) for r in train + pilot + relevance_judgments(args.judgments)]
     human_rate = float(np.mean([y for _, _, y in labeled]))
+    facts_dev = common.load_facts("dev")
+    # The concrete-fact pool by prompt: an authored label where there is one, else the teacher's score.
+    facts_pool: dict[str, list[tuple[str, float]]] = {}
+    for r in teacher["facts_pool"]:
+        target = r["label"] if r["label"] is not None else 1 / (1 + np.exp(-r["logit"]))
+        facts_pool.setdefault(r["prompt"], []).append((r["attribute"], float(target)))
+    fact_prompts = sorted(facts_pool)
 
     tok = common.tokenizer()
     encoder = new_encoder()
+    base = new_encoder().eval() if args.topical_weight > 0 else None
     head = Head()
     opt = torch.optim.AdamW([{"params": encoder.parameters(), "lr": 3e-5},
                              {"params": head.parameters(), "lr": 1e-3}], weight_decay=0.01)
@@ -133,27 +158,43 @@ def main():
         hv = embed(encoder, tok, [b[1] for b in batch], common.ATTR_MAX_TOKENS)
         y = torch.tensor([b[2] for b in batch])
         loss = loss + args.human_weight * F.binary_cross_entropy_with_logits(head.pair_logits(hu, hv), y, pos_weight=pos_weight)
+        if base is not None:
+            loss = loss + args.topical_weight * topical_loss(base, tok, u, v, [prompts[i] for i in pi], [attrs[i] for i in ai])
+        if args.facts_weight > 0:
+            # Two fact prompts, 12 pool attributes each.
+            fp = [fact_prompts[i] for i in rng.choice(len(fact_prompts), 2, replace=False)]
+            rows = [(p, *facts_pool[p][j]) for p in fp
+                    for j in rng.choice(len(facts_pool[p]), min(12, len(facts_pool[p])), replace=False)]
+            fu = dict(zip(fp, embed(encoder, tok, fp, common.PROMPT_MAX_TOKENS)))
+            fv = embed(encoder, tok, [r[1] for r in rows], common.ATTR_MAX_TOKENS)
+            fl = head.pair_logits(torch.stack([fu[r[0]] for r in rows]), fv)
+            loss = loss + args.facts_weight * F.binary_cross_entropy_with_logits(fl, torch.tensor([r[2] for r in rows]))
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
         if (step + 1) % 100 == 0:
             s = dev_scores(encoder, head, tok, dev)
-            m = common.binary_metrics([r["relevant"] for r in dev], s >= calibrated_threshold(s, human_rate))
+            t = calibrated_threshold(s, human_rate)
+            m = common.binary_metrics([r["relevant"] for r in dev], s >= t)
+            fm = common.facts_metrics(facts_dev, dev_scores(encoder, head, tok, facts_dev), t)
             print(f"step {step + 1}: {time.time() - t0:.0f}s loss {loss.item():.3f} dev F1 {m['f1']:.3f} "
-                  f"kappa {m['kappa']:.3f} (threshold at human rate {human_rate:.3f})", flush=True)
+                  f"kappa {m['kappa']:.3f} (threshold at human rate {human_rate:.3f}); facts dev: fact "
+                  f"{fm['fact_selected']:.2f} trait {fm['irrelevant_trait_selected']:.2f} hit@1 {fm['hit_at_1']:.2f}", flush=True)
 
     s = dev_scores(encoder, head, tok, dev)
     labels = [r["relevant"] for r in dev]
-    m = common.binary_metrics(labels, s >= calibrated_threshold(s, human_rate))
+    threshold = calibrated_threshold(s, human_rate)
+    m = common.binary_metrics(labels, s >= threshold)
+    fm = common.facts_metrics(facts_dev, dev_scores(encoder, head, tok, facts_dev), threshold)
     best = max((common.binary_metrics(labels, s >= t)["f1"], t) for t in np.linspace(0.05, 0.95, 91))
     common.WORK.mkdir(parents=True, exist_ok=True)
     torch.save({"encoder": encoder.state_dict(), "head": head.state_dict(), "seed": args.seed,
                 "human_rate": human_rate, "train_seconds": time.time() - t0},
-               common.WORK / f"student-seed{args.seed}.pt")
-    summary = {"seed": args.seed, "dev_at_human_rate": m, "dev_best_f1_diagnostic": {"f1": best[0], "threshold": best[1]},
-               "train_seconds": time.time() - t0}
-    (common.WORK / f"student-seed{args.seed}.json").write_text(json.dumps(summary, indent=1))
+               common.WORK / f"student-seed{args.seed}{args.tag}.pt")
+    summary = {"seed": args.seed, "args": vars(args), "dev_at_human_rate": m, "facts_dev": fm,
+               "dev_best_f1_diagnostic": {"f1": best[0], "threshold": best[1]}, "train_seconds": time.time() - t0}
+    (common.WORK / f"student-seed{args.seed}{args.tag}.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary))
 
 
