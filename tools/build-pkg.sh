@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the npm package `discreet` into pkg/: release wasm (simd128, from
-# .cargo/config.toml), wasm-bindgen ESM glue + .d.ts, wasm-opt, package.json.
+# .cargo/config.toml) and a relaxed-SIMD build, wasm-bindgen ESM glue + .d.ts,
+# wasm-opt, the browser and Node entries, the bundled models, package.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --lib --target wasm32-unknown-unknown
 raw=target/wasm32-unknown-unknown/release/discreet.wasm
 rm -rf pkg
-wasm-bindgen --target web --out-dir pkg --out-name discreet "$raw"
+# No default wasm URL in the glue: src/web/js/loader.js names both builds by literal `new URL`s.
+bindgen=(wasm-bindgen --target web --omit-default-module-path --out-name discreet)
+"${bindgen[@]}" --out-dir pkg "$raw"
 
 # npm's binaryen (a pinned dev dependency): Debian's wasm-opt 108 emits a
 # module whose externref table Chromium refuses to load.
@@ -30,15 +33,15 @@ RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/rel
   cargo build --release --lib --target wasm32-unknown-unknown
 relaxed_out=$(mktemp -d)
 trap 'rm -rf "$relaxed_out"' EXIT
-wasm-bindgen --target web --out-dir "$relaxed_out" --out-name discreet \
-  target/relaxed/wasm32-unknown-unknown/release/discreet.wasm
+"${bindgen[@]}" --out-dir "$relaxed_out" target/relaxed/wasm32-unknown-unknown/release/discreet.wasm
 cmp "$relaxed_out/discreet.js" pkg/discreet.js || { echo "the two builds' JS glue differs" >&2; exit 1; }
 if [ -x "$wasm_opt" ]; then
   "$wasm_opt" "${wasm_opt_flags[@]}" --enable-relaxed-simd "$relaxed_out/discreet_bg.wasm" -o pkg/discreet_relaxed_bg.wasm
 else
   cp "$relaxed_out/discreet_bg.wasm" pkg/discreet_relaxed_bg.wasm
 fi
-node tools/pick-wasm.mjs pkg/discreet.js pkg/discreet.d.ts
+# The browser and Node entries, their declarations and pkg/models/ (the manifests and the files they name).
+node tools/finish-pkg.mjs pkg models
 
 # The worker entry and its typed client are plain JS beside the generated glue.
 cp src/web/js/worker.js src/web/js/client.js src/web/js/client.d.ts pkg/
@@ -49,20 +52,23 @@ cat > pkg/package.json <<JSON
   "name": "discreet",
   "version": "$version",
   "description": "On-device LLM personalization: verify, store, select and disclose user attributes in the browser",
-  "license": "Apache-2.0",
+  "license": "Apache-2.0 AND CC-BY-SA-4.0",
   "type": "module",
   "main": "discreet.js",
   "module": "discreet.js",
   "types": "discreet.d.ts",
+  "engines": { "node": ">=20" },
   "exports": {
-    ".": { "types": "./discreet.d.ts", "default": "./discreet.js" },
+    ".": { "types": "./discreet.d.ts", "node": "./discreet.node.js", "default": "./discreet.js" },
     "./worker": { "types": "./client.d.ts", "default": "./client.js" },
     "./worker.js": "./worker.js",
     "./discreet_bg.wasm": "./discreet_bg.wasm",
-    "./discreet_relaxed_bg.wasm": "./discreet_relaxed_bg.wasm"
+    "./discreet_relaxed_bg.wasm": "./discreet_relaxed_bg.wasm",
+    "./models/*": "./models/*",
+    "./package.json": "./package.json"
   },
-  "files": ["discreet.js", "discreet.d.ts", "discreet_bg.wasm", "discreet_relaxed_bg.wasm", "discreet_bg.wasm.d.ts",
-            "worker.js", "client.js", "client.d.ts"],
+  "files": ["discreet.js", "discreet.node.js", "discreet.d.ts", "discreet_bg.wasm", "discreet_relaxed_bg.wasm",
+            "discreet_bg.wasm.d.ts", "worker.js", "client.js", "client.d.ts", "models/"],
   "sideEffects": false
 }
 JSON

@@ -32,7 +32,7 @@ pub fn id(value: &JsValue) -> Result<String> {
 
 /// A folder URL, always ending in `/` so file names can be appended.
 pub fn base_url(value: &JsValue) -> Result<String> {
-    let mut base = string("baseUrl", value, 4096)?;
+    let mut base = string("source (a folder URL)", value, 4096)?;
     if !base.ends_with('/') {
         base.push('/');
     }

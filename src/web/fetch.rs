@@ -1,6 +1,11 @@
 //! Model files from URLs: streamed with progress, verified against the
 //! manifest, and kept in the Cache API so a reload does not download again.
 //! Works on the main thread and in workers.
+//!
+//! Where the files are is a [`Source`]: a folder URL, or an object from each
+//! file name the manifests use to its URL (what a bundler makes of the
+//! package's `new URL("./models/...", import.meta.url)`: hashed asset names)
+//! or to its bytes (Node reads the bundled files from disk).
 
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -11,6 +16,49 @@ use crate::error::{Error, Result};
 use crate::model::FileEntry;
 
 const CACHE_NAME: &str = "discreet-models";
+
+/// Where `load` finds the manifest and the files it names.
+pub enum Source {
+    /// A folder URL ending in `/`: each file is `folder + name`.
+    Folder(String),
+    /// `{ [file name]: url string | Uint8Array }`.
+    Files(JsValue),
+}
+
+/// One file of a [`Source`].
+enum Location {
+    Url(String),
+    Bytes(Vec<u8>),
+}
+
+impl Source {
+    pub fn from_js(value: &JsValue) -> Result<Source> {
+        if value.is_string() {
+            return super::args::base_url(value).map(Source::Folder);
+        }
+        if value.is_object() && !js_sys::Array::is_array(value) {
+            return Ok(Source::Files(value.clone()));
+        }
+        Err(Error::invalid("source must be a folder URL or an object from file names to URLs or bytes"))
+    }
+
+    fn locate(&self, name: &str) -> Result<Location> {
+        let files = match self {
+            Source::Folder(base) => return Ok(Location::Url(format!("{base}{name}"))),
+            Source::Files(files) => files,
+        };
+        let value = Reflect::get(files, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        if let Some(url) = value.as_string() {
+            Ok(Location::Url(url))
+        } else if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+            Ok(Location::Bytes(bytes.to_vec()))
+        } else if value.is_undefined() || value.is_null() {
+            Err(Error::Model(format!("{name}: the manifest names it, but no URL or bytes were given for it")))
+        } else {
+            Err(Error::invalid(format!("files[\"{name}\"] must be a URL string or a Uint8Array")))
+        }
+    }
+}
 
 fn js_err(what: &str, e: JsValue) -> Error {
     let msg = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| e.as_string());
@@ -93,22 +141,34 @@ async fn fetch_response(url: &str) -> Result<JsValue> {
 }
 
 /// A small file (a manifest) in full, without caching: it says which big files are current.
-pub async fn fetch_small(url: &str, name: &str) -> Result<Vec<u8>> {
-    let response = fetch_response(url).await?;
+pub async fn fetch_small(source: &Source, name: &str) -> Result<Vec<u8>> {
+    let url = match source.locate(name)? {
+        Location::Bytes(bytes) => return Ok(bytes),
+        Location::Url(url) => url,
+    };
+    let response = fetch_response(&url).await?;
     let mut silent = Progress::new(None, 0.0);
-    read_body(&response, name, &mut silent).await.map_err(|e| js_err(url, e))
+    read_body(&response, name, &mut silent).await.map_err(|e| js_err(&url, e))
 }
 
 /// One model file, from the cache when a verified copy is there, else from
 /// the network (then cached). A file that fails verification is never used
 /// or cached; a bad cached copy is dropped and fetched again.
 pub async fn fetch_file(
-    base: &str,
+    source: &Source,
     entry: &FileEntry,
     cache: Option<&JsValue>,
     progress: &mut Progress,
 ) -> Result<Vec<u8>> {
-    let url = format!("{base}{}", entry.path);
+    let url = match source.locate(&entry.path)? {
+        Location::Bytes(bytes) => {
+            check(entry, &bytes).await?;
+            progress.loaded += bytes.len() as f64;
+            progress.report(&entry.path);
+            return Ok(bytes);
+        }
+        Location::Url(url) => url,
+    };
     // The checksum in the key: a new model version never meets an old cached file.
     let key = format!("{url}?sha256={}", entry.sha256);
     if let Some(cache) = cache {

@@ -170,6 +170,15 @@ export interface LoadProgress {
   total: number;
 }
 
+/** Where `load` finds model files. Omitted: the models bundled with the package (in Node, read from disk).
+ * A string or `URL`: a folder holding the manifest (`relevance.json` or `verifier.json`) and the files it names.
+ * An object: each file name the manifests use (`"relevance.json"`, `"relevance-encoder.int8.onnx"`, ...) mapped to
+ * its URL (e.g. what a bundler made of it) or its bytes. Every file is checked against the manifest's SHA-256. */
+export type ModelSource = string | URL | ModelFiles;
+
+/** File name (as the manifests spell it) -> its URL or bytes. */
+export type ModelFiles = { [file: string]: string | URL | Uint8Array | ArrayBuffer };
+
 export interface LoadOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Keep verified files in the Cache API (default true). */

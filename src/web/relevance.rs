@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 use super::args;
 use super::errors::to_js;
 use super::fetch;
-use super::types::{LoadOptionsArg, ModelBytesArg, Str, StrArray};
+use super::types::{LoadOptionsArg, ModelBytesArg, ModelSourceArg, Str, StrArray};
 use crate::attribute::MAX_TEXT_CHARS;
 use crate::error::Error;
 use crate::model::{Manifest, ModelFiles, RelevanceModel as CoreModel};
@@ -40,6 +40,12 @@ pub(super) fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::F
         v => v.as_bool().ok_or_else(|| Error::invalid("options.cache must be a boolean"))?,
     };
     Ok((on_progress, cache))
+}
+
+/// The `source` argument of `load`: the JS glue replaces a missing one by the bundled models.
+pub(super) fn source_arg(source: Option<ModelSourceArg>) -> Result<fetch::Source, Error> {
+    let value: JsValue = source.map_or(JsValue::UNDEFINED, Into::into);
+    fetch::Source::from_js(&value)
 }
 
 /// Copies `files[name]`, which must be a `Uint8Array`.
@@ -92,17 +98,18 @@ impl RelevanceModel {
         Ok(RelevanceModel { inner: Rc::new(inner) })
     }
 
-    /// Fetches `relevance.json` and the files it names from `baseUrl` (a folder
-    /// URL), reporting progress, and keeps verified files in the Cache API so
-    /// a reload does not download them again. Fails with `E_MODEL`.
+    /// Fetches `relevance.json` and the files it names from `source`: a folder
+    /// URL, or an object from each file name to its URL or bytes (with no
+    /// `source`, the JS glue passes the models bundled with the package),
+    /// reporting progress, and keeps verified files in the Cache API so a
+    /// reload does not download them again. Fails with `E_MODEL`.
     pub async fn load(
-        #[wasm_bindgen(js_name = "baseUrl")] base_url: Str,
+        source: Option<ModelSourceArg>,
         options: Option<LoadOptionsArg>,
     ) -> Result<RelevanceModel, JsValue> {
-        let base = args::base_url(&base_url.into()).map_err(|e| to_js(&e))?;
+        let source = source_arg(source).map_err(|e| to_js(&e))?;
         let (on_progress, use_cache) = load_options(options.map(Into::into)).map_err(|e| to_js(&e))?;
-        let manifest_bytes =
-            fetch::fetch_small(&format!("{base}relevance.json"), "relevance.json").await.map_err(|e| to_js(&e))?;
+        let manifest_bytes = fetch::fetch_small(&source, "relevance.json").await.map_err(|e| to_js(&e))?;
         let manifest = Manifest::parse(&manifest_bytes).map_err(|e| to_js(&e))?;
         let cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
@@ -111,7 +118,7 @@ impl RelevanceModel {
         let optional = manifest.sensitive.as_ref().map(|_| "sensitive");
         for name in ["encoder", "head", "tokenizer"].into_iter().chain(optional) {
             files.push(
-                fetch::fetch_file(&base, manifest.file(name).map_err(|e| to_js(&e))?, cache.as_ref(), &mut progress)
+                fetch::fetch_file(&source, manifest.file(name).map_err(|e| to_js(&e))?, cache.as_ref(), &mut progress)
                     .await
                     .map_err(|e| to_js(&e))?,
             );

@@ -15,6 +15,8 @@ extern "C" {
     pub type StrArray;
     #[wasm_bindgen(typescript_type = "LoadOptions")]
     pub type LoadOptionsArg;
+    #[wasm_bindgen(typescript_type = "ModelSource")]
+    pub type ModelSourceArg;
     #[wasm_bindgen(typescript_type = "ModelBytes")]
     pub type ModelBytesArg;
     #[wasm_bindgen(typescript_type = "OpenOptions")]

@@ -6,9 +6,10 @@ use wasm_bindgen_futures::future_to_promise;
 use super::args;
 use super::errors::to_js;
 use super::fetch;
-use super::relevance::{bytes, load_options, RelevanceModel};
+use super::relevance::{bytes, load_options, source_arg, RelevanceModel};
 use super::types::{
-    CandidatesArg, LoadOptionsArg, PromiseVerifierModel, Str, VerificationsArg, VerifierBytesArg, VerifyContextArg,
+    CandidatesArg, LoadOptionsArg, ModelSourceArg, PromiseVerifierModel, VerificationsArg, VerifierBytesArg,
+    VerifyContextArg,
 };
 use crate::error::{Error, Result};
 use crate::extract::{Candidate, MAX_CANDIDATES};
@@ -65,24 +66,24 @@ impl VerifierModel {
         Ok(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
     }
 
-    /// Fetches `verifier.json` and its head from `baseUrl`, with the same
-    /// progress events and Cache API caching as `RelevanceModel.load`.
+    /// Fetches `verifier.json` and its head from `source` (as for
+    /// `RelevanceModel.load`), with the same progress events and Cache API caching.
     pub fn load(
-        #[wasm_bindgen(js_name = "baseUrl")] base_url: Str,
+        source: Option<ModelSourceArg>,
         relevance: &RelevanceModel,
         options: Option<LoadOptionsArg>,
     ) -> PromiseVerifierModel {
-        let base = args::base_url(&base_url.into());
+        let source = source_arg(source);
         let options = load_options(options.map(Into::into));
         let encoder = relevance.shared();
         let promise = future_to_promise(async move {
             let load = async {
-                let (base, (on_progress, use_cache)) = (base?, options?);
-                let manifest_bytes = fetch::fetch_small(&format!("{base}verifier.json"), "verifier.json").await?;
+                let (source, (on_progress, use_cache)) = (source?, options?);
+                let manifest_bytes = fetch::fetch_small(&source, "verifier.json").await?;
                 let entry = VerifierManifest::parse(&manifest_bytes)?.head()?.clone();
                 let cache = if use_cache { fetch::open_cache().await } else { None };
                 let mut progress = fetch::Progress::new(on_progress, entry.bytes as f64);
-                let head = fetch::fetch_file(&base, &entry, cache.as_ref(), &mut progress).await?;
+                let head = fetch::fetch_file(&source, &entry, cache.as_ref(), &mut progress).await?;
                 let model = CoreVerifier::from_bytes(&manifest_bytes, &head, &encoder)?;
                 Ok::<_, Error>(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
             };

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { startServer } from "../../tools/serve.mjs";
@@ -35,7 +35,8 @@ test("package.json names the package and its ESM entry and types", () => {
   assert.equal(pkg.name, "discreet");
   assert.equal(pkg.type, "module");
   assert.equal(pkg.types, "discreet.d.ts");
-  for (const f of pkg.files) readFileSync(join(root, "pkg", f));
+  for (const f of pkg.files) assert.ok(existsSync(join(root, "pkg", f)), f);
+  assert.deepEqual(pkg.exports["."], { types: "./discreet.d.ts", node: "./discreet.node.js", default: "./discreet.js" });
 });
 
 test("discreet.d.ts declares the Discreet class and its API", () => {
@@ -53,14 +54,17 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "static fromBytes(files: ModelBytes): RelevanceModel;",
     "scoreTexts(prompt: string, attributes: string[]): Float32Array;",
     "useModel(model: RelevanceModel): void;",
-    "static load(baseUrl: string, options?: LoadOptions | null): Promise<RelevanceModel>;",
+    "static load(source?: ModelSource | null, options?: LoadOptions | null): Promise<RelevanceModel>;",
     "select(prompt: string, options?: SelectOptions | null): Promise<Selection[]>;",
     "compose(prompt: string, selection: Selection[], options?: ComposeOptions | null): Promise<Composed>;",
     "export function extractionPrompt(messages: ChatMessage[]): ChatMessage[];",
     "export function parseExtraction(reply: string): Candidate[];",
     "useVerifier(verifier: VerifierModel): void;",
     "ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, options?: IngestOptions | null): Promise<IngestReport>;",
-    "static load(baseUrl: string, relevance: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
+    "static load(relevance?: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
+    "static load(source: ModelSource | null | undefined, relevance: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
+    "export default function init(options?: InitOptions | { module_or_path: InitInput | Promise<InitInput> } | InitInput): Promise<InitOutput>;",
+    "export function wasmFile(): \"discreet_relaxed_bg.wasm\" | \"discreet_bg.wasm\";",
     "verify(candidates: Candidate[], context?: VerifyContext | null): Verification[];",
   ]) {
     assert.ok(dts.includes(sig), `missing: ${sig}`);
@@ -78,7 +82,7 @@ test("a strict TypeScript consumer compiles against the declarations", () => {
   try {
     execFileSync(join(root, "node_modules/.bin/tsc"),
       ["--strict", "--noEmit", "--target", "es2022", "--module", "es2022", "--moduleResolution", "bundler", "--lib", "esnext,dom",
-       join(root, "tests/ts/consumer.ts")], { stdio: "pipe" });
+       join(root, "tests/ts/consumer.ts"), join(root, "tests/js/loading.ts")], { stdio: "pipe" });
   } catch (e) {
     assert.fail(`tsc rejected the consumer:\n${e.stdout}${e.stderr}`);
   }
@@ -537,3 +541,124 @@ test("a 10,000-attribute store: import, list, select and export still work (timi
     assert.equal(r.exported, 10_000);
     assert.ok(r.picked <= 5);
   }));
+
+// Loading: the wasm by init() in every form it takes, the bundled models with no source, file maps.
+
+const codeOf = async (p) => { try { await p; return null; } catch (e) { return e?.name === "DiscreetError" ? `${e.code} ${e.message}` : `not a DiscreetError: ${e}`; } };
+const PROMPT = "Plan my dinners.";
+const TEXTS = ["The user is vegetarian.", "The user drives a red truck."];
+
+test("Node: discreet.node.js reads the wasm and the bundled models from disk, and refuses what it cannot load", async () => {
+  // A fresh module instance per import URL: each has its own wasm state.
+  const fresh = (tag) => import(`../../pkg/discreet.node.js?${tag}`);
+  const early = await fresh("early");
+  assert.match(await codeOf(early.RelevanceModel.load()), /^E_WASM .*init\(\)/);
+  assert.match(await codeOf(early.default({ wasm: "/nowhere/discreet_bg.wasm" })), /^E_WASM \/nowhere\/discreet_bg\.wasm: ENOENT/);
+  assert.match(await codeOf(early.default({ wasm: new TextEncoder().encode("<!doctype html>") })), /^E_WASM .*not a WebAssembly module.*optimizeDeps/);
+  assert.match(await codeOf(early.default({ wasm: 42 })), /^E_INVALID_INPUT/);
+  assert.match(await codeOf(early.default({ wsam: "x" })), /^E_INVALID_INPUT .*wsam/);
+
+  const wasmBytes = readFileSync(join(root, "pkg/discreet_bg.wasm"));
+  for (const [tag, wasm] of [["module", new WebAssembly.Module(wasmBytes)], ["buffer", wasmBytes.buffer.slice(wasmBytes.byteOffset, wasmBytes.byteOffset + wasmBytes.length)],
+    ["path", join(root, "pkg/discreet_bg.wasm")], ["url", new URL("../../pkg/discreet_bg.wasm", import.meta.url)]]) {
+    const m = await fresh(tag);
+    await m.default({ wasm });
+    assert.deepEqual(m.parseExtraction("[]"), [], tag);
+  }
+
+  const m = await fresh("bundled");
+  const output = await m.default();
+  assert.equal(await m.default(), output, "init() again returns the same instance");
+  assert.equal(m.wasmFile(), "discreet_bg.wasm");
+  const events = [];
+  const model = await m.RelevanceModel.load(undefined, { onProgress: (e) => events.push(e) });
+  assert.equal(events.at(-1).loaded, events.at(-1).total);
+  const manifest = JSON.parse(readFileSync(join(root, "pkg/models/relevance.json"), "utf8"));
+  assert.equal(model.version, manifest.version);
+  const verifier = await m.VerifierModel.load(model);
+  const alone = await m.VerifierModel.load();
+  assert.equal(alone.version, verifier.version);
+  const scores = Array.from(model.scoreTexts(PROMPT, TEXTS));
+
+  // A map from the manifest's file names to bytes (ArrayBuffers and typed arrays) or file: URLs.
+  const file = (name) => readFileSync(join(root, "pkg/models", name));
+  const files = Object.fromEntries(["relevance.json", ...Object.values(manifest.files).map((f) => f.path)].map((n) => [n, new Uint8Array(file(n))]));
+  const fromMap = await m.RelevanceModel.load({ ...files, "tokenizer.json": new URL("../../pkg/models/tokenizer.json", import.meta.url) });
+  assert.deepEqual(Array.from(fromMap.scoreTexts(PROMPT, TEXTS)), scores);
+  const head = manifest.files.head.path;
+  const corrupt = files[head].slice();
+  corrupt[100] ^= 1;
+  assert.match(await codeOf(m.RelevanceModel.load({ ...files, [head]: corrupt })), /^E_MODEL .*relevance-head/);
+  assert.match(await codeOf(m.RelevanceModel.load({ ...files, [head]: undefined })), /^E_MODEL .*no URL or bytes/);
+  assert.match(await codeOf(m.RelevanceModel.load({ ...files, [head]: new URL("file:///nowhere/head.onnx") })), /^E_MODEL .*ENOENT/);
+  assert.match(await codeOf(m.RelevanceModel.load({ ...files, [head]: 7 })), /^E_INVALID_INPUT/);
+  assert.match(await codeOf(m.RelevanceModel.load(7)), /^E_INVALID_INPUT/);
+});
+
+test("init({ wasm }) takes a URL, string, Response, bytes or Module; a missing or non-wasm file is E_WASM", () =>
+  inChromium("demo-data/study-sample.json", async (page) => {
+    const r = await page.evaluate(async () => {
+      const codeOf = async (p) => { try { await p; return null; } catch (e) { return `${e.code} ${e.message}`; } };
+      const wasmUrl = new URL("/pkg/discreet_relaxed_bg.wasm", location.href);
+      const forms = {
+        url: () => wasmUrl, string: () => "/pkg/discreet_bg.wasm", response: () => fetch(wasmUrl),
+        promise: () => fetch(wasmUrl), bytes: async () => new Uint8Array(await (await fetch(wasmUrl)).arrayBuffer()),
+        buffer: async () => (await fetch(wasmUrl)).arrayBuffer(), module: () => WebAssembly.compileStreaming(fetch(wasmUrl)),
+      };
+      const ok = {};
+      for (const [form, make] of Object.entries(forms)) {
+        const glue = await import(`/pkg/discreet.js?${form}`);
+        const wasm = form === "promise" ? make() : await make();
+        await glue.default(form === "string" ? { module_or_path: wasm } : { wasm });
+        ok[form] = glue.parseExtraction("[]").length === 0;
+      }
+      const failing = await import("/pkg/discreet.js?failing");
+      return {
+        ok,
+        missing: await codeOf(failing.default({ wasm: "/pkg/missing.wasm" })),
+        html: await codeOf(failing.default({ wasm: "/" })),
+        early: await codeOf(failing.RelevanceModel.load()),
+      };
+    });
+    assert.deepEqual(r.ok, { url: true, string: true, response: true, promise: true, bytes: true, buffer: true, module: true });
+    assert.match(r.missing, /^E_WASM .*missing\.wasm: HTTP 404/);
+    assert.match(r.html, /^E_WASM .*not a WebAssembly module \(it starts with "<!doctype html>/);
+    assert.match(r.early, /^E_WASM/);
+  }));
+
+test("RelevanceModel.load() and VerifierModel.load() with no source fetch the bundled models beside the glue; file maps work", async () => {
+  const requests = [];
+  await inChromium("demo-data/study-sample.json", async (page) => {
+    const r = await page.evaluate(async ({ PROMPT, TEXTS }) => {
+      const codeOf = async (p) => { try { await p; return null; } catch (e) { return `${e.code} ${e.message}`; } };
+      const glue = await import("/pkg/discreet.js");
+      await glue.default();
+      const bundled = await glue.RelevanceModel.load();
+      const verifier = await glue.VerifierModel.load(bundled);
+      const folder = await glue.RelevanceModel.load("/models/", { cache: false });
+      const manifest = await (await fetch("/pkg/models/relevance.json")).json();
+      const names = ["relevance.json", ...Object.values(manifest.files).map((f) => f.path)];
+      const map = Object.fromEntries(names.map((n) => [n, new URL(`/models/${n}`, location.href)]));
+      const fromMap = await glue.RelevanceModel.load(map, { cache: false });
+      const w = new (await import("/pkg/client.js")).DiscreetWorker(new Worker("/pkg/worker.js", { type: "module" }));
+      const info = await w.loadModel();
+      const mapped = await w.loadModel(map, { cache: false });
+      w.terminate();
+      return {
+        scores: [bundled, folder, fromMap].map((m) => Array.from(m.scoreTexts(PROMPT, TEXTS))),
+        verifier: verifier.version, worker: [info.version, mapped.version], version: bundled.version,
+        notFound: await codeOf(glue.RelevanceModel.load({ ...map, [manifest.files.head.path]: "/models/nothing.onnx" }, { cache: false })),
+        missing: await codeOf(glue.RelevanceModel.load({ "relevance.json": map["relevance.json"] })),
+      };
+    }, { PROMPT, TEXTS });
+    assert.deepEqual(r.scores[1], r.scores[0]);
+    assert.deepEqual(r.scores[2], r.scores[0]);
+    assert.match(r.verifier, /verifier/);
+    assert.deepEqual(r.worker, [r.version, r.version]);
+    assert.match(r.notFound, /^E_MODEL .*nothing\.onnx: HTTP 404/);
+    assert.match(r.missing, /^E_MODEL .*no URL or bytes/);
+  }, (path) => requests.push(path));
+  for (const file of ["relevance.json", "relevance-encoder.int8.onnx", "verifier.json", "verifier-head.int8.onnx"]) {
+    assert.ok(requests.includes(`/pkg/models/${file}`), `${file} not fetched from beside the glue: ${requests}`);
+  }
+});

@@ -1,5 +1,5 @@
 import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress,
-  NewAttribute, OpenOptions, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
+  ModelSource, NewAttribute, OpenOptions, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
 export interface RemoteDiscreet {
@@ -29,7 +29,8 @@ export interface WorkerLoadOptions {
 export declare class DiscreetWorker {
   constructor(worker: Worker);
   static start(url?: URL | string): DiscreetWorker;
-  loadModel(baseUrl: string, options?: WorkerLoadOptions): Promise<{ version: string; threshold: number }>;
+  /** Without `source`, the models bundled with the package. */
+  loadModel(source?: ModelSource, options?: WorkerLoadOptions): Promise<{ version: string; threshold: number }>;
   open(options: OpenOptions): Promise<RemoteDiscreet>;
   terminate(): void;
 }

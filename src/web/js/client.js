@@ -8,6 +8,13 @@ function discreetError(message, code) {
   return e;
 }
 
+// URL objects cannot be posted to a worker; their strings can.
+function cloneable(source) {
+  if (source instanceof URL) return source.href;
+  if (source === null || typeof source !== "object" || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return source;
+  return Object.fromEntries(Object.entries(source).map(([name, v]) => [name, v instanceof URL ? v.href : v]));
+}
+
 export class DiscreetWorker {
   #worker;
   #pending = new Map();
@@ -32,9 +39,13 @@ export class DiscreetWorker {
     worker.onmessageerror = () => die("a message could not be read");
   }
 
-  /** Starts the worker that ships beside this file. */
-  static start(url = new URL("./worker.js", import.meta.url)) {
-    return new DiscreetWorker(new Worker(url, { type: "module" }));
+  /** Starts the worker that ships beside this file, or the module worker script at `url`. */
+  static start(url) {
+    // Written out in full: bundlers bundle a worker only for a literal `new Worker(new URL(...), ...)`.
+    const worker = url === undefined
+      ? new Worker(new URL("./worker.js", import.meta.url), { type: "module" })
+      : new Worker(url, { type: "module" });
+    return new DiscreetWorker(worker);
   }
 
   #send(op, args, onProgress) {
@@ -46,10 +57,10 @@ export class DiscreetWorker {
     });
   }
 
-  /** Loads the relevance model inside the worker; every store opened there uses it. */
-  loadModel(baseUrl, options = {}) {
+  /** Loads the relevance model inside the worker (with no `source`, the bundled one); every store opened there uses it. */
+  loadModel(source, options = {}) {
     const { onProgress, ...rest } = options;
-    return this.#send("loadModel", [baseUrl, rest], onProgress);
+    return this.#send("loadModel", [cloneable(source), rest], onProgress);
   }
 
   async open(options) {

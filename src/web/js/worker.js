@@ -20,8 +20,8 @@ const ops = {
     stores.set(handle, d);
     return handle;
   },
-  async loadModel(id, baseUrl, options) {
-    model = await RelevanceModel.load(baseUrl, {
+  async loadModel(id, source, options) {
+    model = await RelevanceModel.load(source ?? undefined, {
       ...options,
       onProgress: (progress) => self.postMessage({ id, progress }),
     });
