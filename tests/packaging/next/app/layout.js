@@ -1,0 +1,5 @@
+export const metadata = { title: "Discreet in Next.js" };
+
+export default function RootLayout({ children }) {
+  return <html lang="en"><body>{children}</body></html>;
+}
