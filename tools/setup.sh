@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Discreet needs, skipping what is already
 # there: python3-venv, the wasm target, wasm-bindgen-cli at the version in Cargo.lock,
-# Debian's Chromium + ChromeDriver (with --browser), and the npm dev tools.
+# with --browser the three engines and their WebDriver servers (Debian's Chromium +
+# ChromeDriver, Firefox ESR + geckodriver from crates.io, WebKitGTK's WebKitWebDriver +
+# MiniBrowser under Xvfb), and the npm dev tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,10 +25,24 @@ if [ "$want" != "$have" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-if [ "${1:-}" = "--browser" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq chromium chromium-driver >/dev/null
+if [ "${1:-}" = "--browser" ]; then
+  need=()
+  for exe in /usr/bin/chromium /usr/bin/chromedriver /usr/bin/firefox-esr /usr/bin/WebKitWebDriver \
+             /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser /usr/bin/xvfb-run; do
+    [ -x "$exe" ] || need+=("$exe")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "installing browsers (missing: ${need[*]})"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium chromium-driver firefox-esr webkit2gtk-driver xvfb >/dev/null
+  fi
+  # Debian has no geckodriver; crates.io has Mozilla's (a few minutes to build).
+  gecko=0.37.1
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR == 1 {print $2}')" != "$gecko" ]; then
+    echo "installing geckodriver $gecko"
+    cargo install geckodriver --version "$gecko"
+  fi
 fi
 
 if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
