@@ -1,5 +1,5 @@
 # Discreet: `make demo` serves the demo, `make test` runs every test.
-.PHONY: demo test test-native test-train test-browser test-pkg e2e bench pkg setup setup-browser clean
+.PHONY: demo test test-native test-train test-browser test-pkg test-packaging test-engines e2e bench pkg setup setup-browser clean
 
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
@@ -17,7 +17,7 @@ pkg: setup
 demo: pkg
 	PORT=$(PORT) node tools/serve.mjs
 
-test: setup-browser test-native test-train test-browser test-pkg e2e
+test: setup-browser test-native test-train test-browser test-pkg test-packaging test-engines e2e
 
 test-native:
 	cargo fmt --check
@@ -35,6 +35,15 @@ test-browser:
 # The built npm package: declarations, Node, and the optimized module in Chromium.
 test-pkg: pkg
 	node --test tests/js/
+
+# `npm pack` of pkg/ installed into fixture apps (Vite build + dev server, webpack 5, Next.js, esbuild, Node):
+# each builds with the README's configuration and runs one turn in headless Chromium. Needs the npm registry.
+test-packaging: pkg
+	node --test tests/packaging/packaging.test.mjs
+
+# The package's browser suite in Chromium, Firefox ESR and WebKitGTK over WebDriver; identical scores in all three.
+test-engines: setup-browser pkg
+	node --test tests/engines/engines.test.mjs
 
 # The demo and study pages end to end in Chromium; screenshots land in test-output/screenshots/.
 e2e: pkg
