@@ -23,10 +23,11 @@ test-native:
 	cargo fmt --check
 	cargo test --profile ci
 
-# The verifier's retraining from human judgments and the sensitive head's reproduction (numpy + ONNX, no torch), loaded back in Rust.
+# Retraining from human judgments (the verifier; the relevance head over the frozen encoder) and the sensitive head's reproduction (numpy + ONNX, no torch), loaded back in Rust.
 test-train:
 	tests/train_verifier.sh
 	tests/train_sensitive.sh
+	tests/train_relevance_head.sh
 
 # The wasm build in headless Chromium against real IndexedDB.
 test-browser:

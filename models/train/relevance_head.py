@@ -74,50 +74,95 @@ def export(params, out: Path) -> Path:
     return int8
 
 
-def out_of_fold(x, y, epochs, seed, folds=5):
+def out_of_fold(x, y, w, labeled, human, epochs, seed, folds=5):
+    """Scores of the human-labelled rows, each from a head that did not see it (pool rows, the
+    teacher's scores, are always trained on: they carry no human label to leak)."""
     rng = np.random.default_rng(seed)
-    fold = rng.permutation(len(x)) % folds
+    fold = np.full(len(x), -1)
+    idx = np.flatnonzero(labeled)
+    fold[idx] = rng.permutation(len(idx)) % folds
     scores = np.zeros(len(x), np.float32)
     for k in range(folds):
-        train, held = fold != k, fold == k
-        params = train_head(x[train], y[train], class_weights(y[train]), epochs, seed + k)
+        held = fold == k
+        params = train_head(x[~held], y[~held], w[~held], epochs, seed + k)
         scores[held] = predict(params, x[held])
-    return scores
+    return scores[human]
+
+
+def teacher_pool(path: Path) -> list[dict]:
+    """The teacher's scores on the unlabeled pools (teacher.py): soft targets to distil."""
+    t = json.loads(path.read_text())
+    pool = [{"prompt": r["prompt"], "attribute": r["attribute"], "target": 1 / (1 + np.exp(-r["logit"]))} for r in t["pool"]]
+    pool += [{"prompt": r["prompt"], "attribute": r["attribute"],
+              "target": r["label"] if r["label"] is not None else 1 / (1 + np.exp(-r["logit"]))}
+             for r in t.get("facts_pool", [])]
+    return pool
+
+
+class CachedEmbedder(Embedder):
+    """Embeddings kept in a file between runs, keyed by the encoder's SHA-256."""
+
+    def __init__(self, models: Path, cache: Path | None):
+        super().__init__(models)
+        self.cache_file = cache
+        if cache and cache.exists():
+            saved = np.load(cache, allow_pickle=True)
+            if str(saved["sha"]) == self.encoder_sha256:
+                self.cache.update(saved["cache"].item())
+
+    def save(self):
+        if self.cache_file:
+            np.savez(self.cache_file, sha=self.encoder_sha256, cache=np.array(self.cache, dtype=object))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--judgments", type=Path, action="append", required=True, help="study export JSONL (repeatable)")
+    ap.add_argument("--judgments", type=Path, action="append", default=[], help="study export JSONL (repeatable)")
     ap.add_argument("--only-judgments", action="store_true",
                     help="train on the judgments alone (else also shared train + pilot and the authored facts' train split)")
+    ap.add_argument("--teacher", type=Path, default=None, help="teacher.py's output: distil its scores on the unlabeled pools")
+    ap.add_argument("--pool-weight", type=float, default=1.0, help="total weight of the pool relative to the labelled pairs")
+    ap.add_argument("--facts-weight", type=float, default=1.0, help="weight of an authored fact pair relative to a human one")
     ap.add_argument("--models", type=Path, default=MODELS, help="the shipped models folder (encoder, tokenizer, manifest)")
     ap.add_argument("--out", type=Path, required=True, help="the new models folder (the other files are copied)")
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--version", default=None)
+    ap.add_argument("--cache", type=Path, default=None, help="keep embeddings in this .npz between runs")
     args = ap.parse_args()
     if args.out.resolve() == args.models.resolve():
         raise SystemExit("--out must differ from --models: the shipped folder is the fallback")
     args.out.mkdir(parents=True, exist_ok=True)
 
-    rows = relevance_judgments(args.judgments)
-    if not rows:
+    judged = relevance_judgments(args.judgments)
+    if args.judgments and not judged:
         raise SystemExit("no relevance judgments in the given files")
-    base = []
+    if args.only_judgments and not judged:
+        raise SystemExit("--only-judgments needs --judgments")
+    rows = [dict(r, target=float(r["relevant"]), source="human") for r in judged]
     if not args.only_judgments:
-        base = [r for f in ("train.jsonl", "pilot.jsonl") for r in read_jsonl(DATA / f)]
-        base += load_facts("train")
-    rows = base + rows
-    embed = Embedder(args.models)
+        rows += [dict(r, target=float(r["relevant"]), source="human")
+                 for f in ("train.jsonl", "pilot.jsonl") for r in read_jsonl(DATA / f)]
+        rows += [dict(r, target=float(r["relevant"]), source="facts") for r in load_facts("train")]
+    if args.teacher:
+        rows += [dict(r, source="pool") for r in teacher_pool(args.teacher)]
+    source = np.array([r["source"] for r in rows])
+    labeled, human = source != "pool", source == "human"
+    embed = CachedEmbedder(args.models, args.cache)
     u = np.stack([embed(r["prompt"], PROMPT_MAX_TOKENS) for r in rows]).astype(np.float32)
     v = np.stack([embed(r["attribute"], ATTR_MAX_TOKENS) for r in rows]).astype(np.float32)
+    embed.save()
     x = np.concatenate([u, v, u * v, np.abs(u - v)], axis=1)
-    y = np.array([float(r["relevant"]) for r in rows], np.float32)
-    human_rate = float(y.mean())
-    oof = out_of_fold(x, y, args.epochs, args.seed) if len(rows) >= 20 else None
-    params = train_head(x, y, class_weights(y), args.epochs, args.seed)
-    fitted = predict(params, x)
-    threshold = float(np.quantile(oof if oof is not None else fitted, 1 - human_rate))
+    y = np.array([r["target"] for r in rows], np.float32)
+    w = np.zeros(len(rows), np.float32)
+    w[labeled] = class_weights(y[labeled])
+    w[source == "facts"] *= args.facts_weight
+    if (~labeled).any():
+        w[~labeled] = args.pool_weight * w[labeled].sum() / (~labeled).sum()
+    human_rate = float(y[human].mean())
+    oof = out_of_fold(x, y, w, labeled, human, args.epochs, args.seed) if human.sum() >= 20 else None
+    params = train_head(x, y, w, args.epochs, args.seed)
+    threshold = float(np.quantile(oof if oof is not None else predict(params, x[human]), 1 - human_rate))
 
     for name in ("relevance.json", "relevance-encoder.int8.onnx", "tokenizer.json", "sensitive-head.int8.onnx"):
         if (args.models / name).exists():
@@ -127,10 +172,14 @@ def main():
     manifest["version"] = args.version or f"{manifest['version']}+head-{len(rows)}"
     manifest["threshold"] = threshold
     manifest["files"]["head"] = {"path": head.name, "bytes": head.stat().st_size, "sha256": sha256(head)}
-    manifest["head_retrain"] = {"pairs": len(rows), "judgment_pairs": len(rows) - len(base),
+    counts = {s: int((source == s).sum()) for s in ("human", "facts", "pool")}
+    manifest["head_retrain"] = {"pairs": len(rows), "judgment_pairs": len(judged), **{f"{k}_pairs": n for k, n in counts.items()},
                                 "human_rate": human_rate, "epochs": args.epochs, "seed": args.seed,
-                                "threshold_from": "5-fold out-of-fold scores" if oof is not None else "training scores"}
+                                "facts_weight": args.facts_weight, "pool_weight": args.pool_weight if args.teacher else None,
+                                "threshold_from": "5-fold out-of-fold scores of the human-labelled pairs at their rate"
+                                if oof is not None else "training scores"}
     manifest.pop("dev", None)  # the shipped model's dev figures do not describe this head
+    manifest.pop("dev_facts", None)
     (args.out / "relevance.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(json.dumps(manifest["head_retrain"] | {"version": manifest["version"], "threshold": threshold}))
 
