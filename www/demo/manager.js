@@ -36,14 +36,24 @@ export function download(name, text, type = "application/json") {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
-/** A sample profile from the study data, each attribute scored by the on-device verifier first. */
+// Concrete facts of the kind Discreet's own extraction prompt stores (the study's profiles, inferred
+// from WildChat requests, hold few): written for the demo, not from the study.
+const SAMPLE_FACTS = [
+  ["The user is vegetarian.", "They said: \"I'm vegetarian, so no meat please.\""],
+  ["The user has a two-year-old daughter.", "They said: \"my daughter just turned two\"."],
+  ["The user is training for a half marathon in April.", "They said: \"I'm training for a half marathon in April\"."],
+  ["The user is allergic to cats.", "They said: \"I'm allergic to cats\"."],
+];
+
+/** A sample profile from the study data plus a few concrete facts, each scored by the on-device verifier first. */
 export async function seedProfile(d, verifier, user = "u02") {
   const lines = (await (await fetch("demo-data/profiles.jsonl")).text()).split("\n").filter(Boolean);
   const profile = lines.map((l) => JSON.parse(l)).find((p) => p.user === user);
   if (!profile) throw new Error(`no sample profile ${user}`);
+  const facts = SAMPLE_FACTS.map(([attribute, reason]) => ({ attribute, reason, extractor_confidence: 1 }));
   const stored = (await d.list()).map((a) => a.text);
   let added = 0;
-  for (const a of profile.attributes) {
+  for (const a of [...profile.attributes, ...facts]) {
     const candidate = { attribute: a.attribute, reason: a.reason, evidence: [], confidence: a.extractor_confidence };
     const v = verifier ? verifier.verify([candidate], { stored })[0] : null;
     if (v?.rule === "duplicate") continue;
