@@ -4,6 +4,7 @@ trained on its vectors with numpy, and a models folder is written that Discreet 
 
     python relevance_head.py --judgments study.jsonl --out /tmp/m          # + the shared and authored data
     python relevance_head.py --judgments study.jsonl --only-judgments --out /tmp/m
+    python relevance_head.py --teacher work/teacher-seed0.json --out /tmp/m   # also distil the teacher's pools
 
 The study page's export mixes stages; its `relevance` lines (one per participant and pair) are
 reduced to the majority per (user, prompt, attribute). The threshold is set as the shipped one
