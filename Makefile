@@ -1,5 +1,5 @@
 # Discreet: `make demo` serves the demo, `make test` runs every test.
-.PHONY: demo test test-native test-train test-browser test-pkg test-packaging test-engines e2e bench pkg setup setup-browser clean
+.PHONY: demo test test-native fuzz test-train test-browser test-pkg test-packaging test-engines e2e bench pkg setup setup-browser clean
 
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
@@ -17,11 +17,17 @@ pkg: setup
 demo: pkg
 	PORT=$(PORT) node tools/serve.mjs
 
-test: setup-browser test-native test-train test-browser test-pkg test-packaging test-engines e2e
+test: setup-browser test-native fuzz test-train test-browser test-pkg test-packaging test-engines e2e
 
 test-native:
 	cargo fmt --check
 	cargo test --profile ci
+
+# Every cargo-fuzz target for FUZZ_SECONDS each (nightly + libFuzzer; setup installs both). A crash fails
+# with its input saved under fuzz/artifacts/; test-native replays fuzz/corpus/ on stable as well.
+fuzz:
+	tools/setup.sh --fuzz
+	tools/fuzz.sh
 
 # Retraining from human judgments (the verifier; the relevance head over the frozen encoder) and the sensitive head's reproduction (numpy + ONNX, no torch), loaded back in Rust.
 test-train:

@@ -13,6 +13,19 @@ pub const MAX_EVIDENCE_ITEMS: usize = 20;
 pub const MAX_EVIDENCE_CHARS: usize = 1_000;
 pub const MAX_ID_CHARS: usize = 128;
 pub const MAX_MESSAGE_IDS: usize = 200;
+/// The largest time a JS `Date` can hold (ECMAScript's time value range, 100 million days after
+/// the epoch). Stored times are whole milliseconds in `0..=MAX_TIME_MS`, the only ones
+/// `Date.now()` produces, so every time an import accepts survives a round trip exactly.
+pub const MAX_TIME_MS: f64 = 8.64e15;
+
+/// A host clock reading as a stored time: whole milliseconds inside the stored range (a native
+/// clock has sub-millisecond digits; a broken one may be negative or NaN).
+pub fn clock_ms(raw: f64) -> f64 {
+    if raw.is_nan() {
+        return 0.0;
+    }
+    raw.floor().clamp(0.0, MAX_TIME_MS)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -215,8 +228,8 @@ impl NewAttribute {
             reason: self.reason,
             evidence: self.evidence,
             source: self.source,
-            created_at: now_ms,
-            updated_at: now_ms,
+            created_at: clock_ms(now_ms),
+            updated_at: clock_ms(now_ms),
             verdict: self.verdict,
             verifier_score: self.verifier_score,
             sensitivity: self.sensitivity,
@@ -239,9 +252,15 @@ impl Attribute {
         validate_source(&self.source)?;
         validate_score(self.verifier_score)?;
         for (what, t) in [("createdAt", self.created_at), ("updatedAt", self.updated_at)] {
-            if !(t.is_finite() && t >= 0.0) {
-                return Err(Error::invalid(format!("attribute {:?}: {what} is not a valid time", self.id)));
+            if !((0.0..=MAX_TIME_MS).contains(&t) && t.fract() == 0.0) {
+                return Err(Error::invalid(format!(
+                    "attribute {:?}: {what} must be whole milliseconds since 1970 within 0..={MAX_TIME_MS}, got {t}",
+                    self.id
+                )));
             }
+        }
+        if self.created_at > self.updated_at {
+            return Err(Error::invalid(format!("attribute {:?}: createdAt is later than updatedAt", self.id)));
         }
         Ok(())
     }
@@ -254,6 +273,17 @@ impl Attribute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_readings_become_whole_milliseconds_in_range() {
+        assert_eq!(clock_ms(1_733_011_200_123.987), 1_733_011_200_123.0);
+        assert_eq!(clock_ms(-5.0), 0.0);
+        assert_eq!(clock_ms(f64::NAN), 0.0);
+        assert_eq!(clock_ms(f64::INFINITY), MAX_TIME_MS);
+        let a = NewAttribute::text("The user is a nurse.").into_attribute("a".into(), 12.75).unwrap();
+        assert_eq!((a.created_at, a.updated_at), (12.0, 12.0));
+        assert!(a.validate().is_ok());
+    }
 
     #[test]
     fn normalize_ignores_case_space_and_final_punctuation() {

@@ -147,6 +147,45 @@ mod tests {
         assert!(parse(&to_json(attrs, 0.0).unwrap()).unwrap_err().to_string().contains("attributes[1]"));
     }
 
+    fn with_times(created: &str, updated: &str) -> String {
+        let json = to_json(sample(), 0.0).unwrap();
+        let (c, u) = (format!("\"createdAt\": {created}"), format!("\"updatedAt\": {updated}"));
+        json.replacen("\"createdAt\": 1.0", &c, 1).replacen("\"updatedAt\": 1.0", &u, 1)
+    }
+
+    #[test]
+    fn times_must_be_whole_milliseconds_a_date_can_hold() {
+        assert!(parse(&with_times("1733011200000", "1733011200000")).is_ok());
+        assert!(parse(&with_times("0", "8640000000000000")).is_ok());
+        // The import_file fuzz target's find: a 60-digit time parsed, then changed on export.
+        let huge = "444444444444444444444444444444444444444444444444444444444444";
+        for (created, updated) in [(huge, huge), ("1.5", "2"), ("-1", "0"), ("8640000000000001", "8640000000000001")] {
+            let err = parse(&with_times(created, updated)).unwrap_err();
+            assert_eq!(err.code(), "E_INVALID_INPUT");
+            assert!(err.to_string().contains("whole milliseconds"), "{err}");
+        }
+        let err = parse(&with_times("20", "10")).unwrap_err();
+        assert!(err.to_string().contains("createdAt is later than updatedAt"), "{err}");
+    }
+
+    #[test]
+    fn stored_floats_survive_the_round_trip_exactly() {
+        // serde_json's default parser turns this into the neighbouring double.
+        let mut attrs = sample();
+        attrs[0].verifier_score = Some(0.9856906946328695);
+        let back = parse(&to_json(attrs.clone(), 0.0).unwrap()).unwrap();
+        assert_eq!(back[0].verifier_score.unwrap().to_bits(), 0.9856906946328695f64.to_bits());
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let text = serde_json::to_string(&v).unwrap();
+            assert_eq!(serde_json::from_str::<f64>(&text).unwrap().to_bits(), v.to_bits(), "{text}");
+        }
+    }
+
     #[test]
     fn wrong_types_are_rejected() {
         let json = to_json(sample(), 0.0).unwrap().replace("\"unverified\"", "3");

@@ -20,3 +20,65 @@ pub fn import_file_bytes(data: &[u8]) {
         }
     }
 }
+
+/// Bytes as a model file, then run: a hostile file must fail as `E_MODEL` (a `Result`), never
+/// panic, hang or allocate without bound. The first byte picks each input's element type (bit i:
+/// input i is i64 token ids, else f32), the second its width, so seeds can reach a real run.
+pub fn onnx_model_bytes(data: &[u8]) {
+    use crate::onnx::{Data, Graph, Tensor};
+    let [kinds, width, model @ ..] = data else { return };
+    let Ok(graph) = Graph::load(model) else { return };
+    let width = usize::from(*width).clamp(1, 255) * 2;
+    let inputs: Vec<Tensor> = (0..graph.input_names().count())
+        .map(|i| {
+            let data = if kinds >> (i % 8) & 1 == 1 {
+                Data::I64((0..width as i64).map(|k| 101 + k).collect())
+            } else {
+                Data::F32((0..width).map(|k| (k as f32 * 0.37).sin()).collect())
+            };
+            Tensor::new(vec![1, width], data).expect("the shape matches its data")
+        })
+        .collect();
+    if let Err(e) = graph.run(inputs) {
+        assert_eq!(e.code(), "E_MODEL", "{e}");
+    }
+}
+
+/// Bytes as `relevance.json` and as `verifier.json`: a manifest that parses holds usable limits.
+pub fn manifests_bytes(data: &[u8]) {
+    if let Ok(m) = crate::model::Manifest::parse(data) {
+        assert!((0.0..=1.0).contains(&m.threshold) && m.dimension > 0);
+        let _ = m.file("encoder").and_then(|f| f.check_digest(0, ""));
+    }
+    if let Ok(m) = crate::model::VerifierManifest::parse(data) {
+        assert!(m.thresholds.reject <= m.thresholds.accept && m.dimension > 0);
+    }
+}
+
+/// Bytes as a study export (JSONL): a read either fails with a line number or returns judgments
+/// with a prompt and an attribute.
+pub fn study_file_bytes(data: &[u8]) {
+    match crate::judgments::read_relevance(data) {
+        Ok(all) => assert!(all.iter().all(|j| !j.prompt.trim().is_empty() && !j.attribute.trim().is_empty())),
+        Err(e) => assert_eq!(e.code(), "E_INVALID_INPUT"),
+    }
+}
+
+/// Bytes as a stored vector: what decodes encodes back to the same bits.
+pub fn vector_codec_bytes(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Ok(v) = crate::vector_codec::decode(text) {
+        let again = crate::vector_codec::decode(&crate::vector_codec::encode(&v)).expect("an encoding decodes");
+        assert!(v.iter().zip(&again).all(|(a, b)| a.to_bits() == b.to_bits()) && v.len() == again.len());
+    }
+}
+
+/// Bytes as text to embed (lossy UTF-8, as a JS string's replacement characters would be): ids
+/// stay within the limit, framed by [CLS] and [SEP], inside the vocabulary.
+pub fn tokenize_bytes(tokenizer: &crate::model::TextTokenizer, data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let max = 3 + data.first().map_or(0, |&b| usize::from(b) % 126);
+    let ids = tokenizer.ids(&text, max).expect("any text tokenizes");
+    assert!(ids.len() >= 2 && ids.len() <= max, "{} ids for a limit of {max}", ids.len());
+    assert!(ids.iter().all(|&id| (0..tokenizer.vocab_size() as i64).contains(&id)));
+}

@@ -121,7 +121,8 @@ impl<S: Store, E: Env> Profile<S, E> {
         }
         attribute.text = text;
         attribute.user_edited = true;
-        attribute.updated_at = self.env.now_ms();
+        // A clock set back must not make an edit older than its creation.
+        attribute.updated_at = crate::attribute::clock_ms(self.env.now_ms()).max(attribute.created_at);
         self.store.put(&attribute).await?;
         Ok(attribute)
     }
@@ -343,7 +344,7 @@ impl<S: Store, E: Env> Profile<S, E> {
     pub async fn record_disclosure(&self, prompt: &str, sent: &[Attribute]) -> Result<Disclosure> {
         let disclosure = Disclosure {
             id: self.env.fresh_id("disc"),
-            at: self.env.now_ms(),
+            at: crate::attribute::clock_ms(self.env.now_ms()),
             prompt_hash: prompt_hash(prompt),
             attribute_ids: sent.iter().map(|a| a.id.clone()).collect(),
             attribute_texts: sent.iter().map(|a| a.text.clone()).collect(),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-fn replay(target: &str, run: fn(&[u8])) {
+fn replay(target: &str, run: impl Fn(&[u8])) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
@@ -22,4 +22,31 @@ fn parse_extraction_corpus() {
 #[test]
 fn import_file_corpus() {
     replay("import_file", discreet::fuzzing::import_file_bytes);
+}
+
+#[test]
+fn onnx_model_corpus() {
+    replay("onnx_model", discreet::fuzzing::onnx_model_bytes);
+}
+
+#[test]
+fn manifests_corpus() {
+    replay("manifests", discreet::fuzzing::manifests_bytes);
+}
+
+#[test]
+fn study_file_corpus() {
+    replay("study_file", discreet::fuzzing::study_file_bytes);
+}
+
+#[test]
+fn vector_codec_corpus() {
+    replay("vector_codec", discreet::fuzzing::vector_codec_bytes);
+}
+
+#[test]
+fn tokenize_corpus() {
+    let bytes = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/tokenizer.json")).unwrap();
+    let tokenizer = discreet::model::TextTokenizer::from_bytes(&bytes).unwrap();
+    replay("tokenize", |data| discreet::fuzzing::tokenize_bytes(&tokenizer, data));
 }

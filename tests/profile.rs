@@ -159,3 +159,33 @@ fn disclosures_record_what_was_sent() {
         assert_eq!(p.disclosures().await.unwrap(), vec![d]);
     });
 }
+
+/// A clock set back between two steps (NTP, the user's settings): stored times stay exportable.
+struct BackwardsEnv {
+    now: Cell<f64>,
+}
+
+impl Env for BackwardsEnv {
+    fn now_ms(&self) -> f64 {
+        self.now.set(self.now.get() - 1000.5);
+        self.now.get()
+    }
+    fn random_u64(&self) -> u64 {
+        self.now.get().to_bits()
+    }
+}
+
+#[test]
+fn a_clock_set_back_never_makes_an_edit_older_than_its_creation() {
+    block_on(async {
+        let p = Profile::new(MemoryStore::new(), BackwardsEnv { now: Cell::new(1_733_011_200_000.0) });
+        let a = p.add(NewAttribute::text("The user is a nurse.")).await.unwrap().attribute;
+        assert_eq!(a.created_at.fract(), 0.0);
+        let edited = p.update_text(&a.id, "The user is an ICU nurse.").await.unwrap();
+        assert_eq!(edited.updated_at, edited.created_at);
+        let json = p.export_json().await.unwrap();
+        let q = profile();
+        assert_eq!(q.import_json(&json, ImportMode::Replace).await.unwrap().added, 1);
+        assert_eq!(q.list().await.unwrap(), p.list().await.unwrap());
+    });
+}

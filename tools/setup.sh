@@ -3,7 +3,8 @@
 # there: python3-venv, the wasm target, wasm-bindgen-cli at the version in Cargo.lock,
 # with --browser the three engines and their WebDriver servers (Debian's Chromium +
 # ChromeDriver, Firefox ESR + geckodriver from crates.io, WebKitGTK's WebKitWebDriver +
-# MiniBrowser under Xvfb), and the npm dev tools.
+# MiniBrowser under Xvfb), with --fuzz a nightly toolchain and cargo-fuzz (libFuzzer needs
+# nightly's sanitizer flags), and the npm dev tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,19 @@ if [ "${1:-}" = "--browser" ]; then
     echo "installing geckodriver $gecko"
     cargo install geckodriver --version "$gecko"
   fi
+fi
+
+if [ "${1:-}" = "--fuzz" ]; then
+  if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "installing the nightly toolchain"
+    rustup toolchain install nightly --profile minimal
+  fi
+  fuzz=0.13.2
+  if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$fuzz" ]; then
+    echo "installing cargo-fuzz $fuzz"
+    cargo install cargo-fuzz --version "$fuzz" --locked
+  fi
+  exit 0
 fi
 
 if [ ! -x node_modules/.bin/tsc ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

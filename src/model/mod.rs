@@ -13,7 +13,7 @@ pub use verifier::{Thresholds, VerifierManifest, VerifierModel};
 use crate::attribute::Sensitivity;
 use crate::error::{Error, Result};
 use encoder::{Classifier, Encoder, Head, Pairing};
-use tokenize::TextTokenizer;
+pub use tokenize::TextTokenizer;
 
 /// The model files, as bytes.
 pub struct ModelFiles<'a> {

@@ -15,6 +15,10 @@ impl TextTokenizer {
         Ok(TextTokenizer { inner })
     }
 
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
     /// Token ids with [CLS] and [SEP], cut to `max_tokens` in all.
     pub fn ids(&self, text: &str, max_tokens: usize) -> Result<Vec<i64>> {
         let encoding = self.inner.encode(text, true).map_err(|e| model_error("tokenize", e))?;

@@ -1,12 +1,12 @@
 //! Operators that move values without arithmetic: shapes, views, gathers.
 
-use super::tensor::{axis, broadcast_indices, broadcast_shape, each, shape_from_dims, strides, Data, Tensor};
+use super::tensor::{
+    axis, broadcast_indices, broadcast_shape, each, shape_from_dims, strides, Data, Tensor, MAX_ELEMENTS,
+};
 use super::{bad, Result};
 
 /// The runtime caps tensors it builds from computed shapes, so a hostile
 /// graph cannot ask for more memory than a browser tab has.
-const MAX_ELEMENTS: usize = 1 << 28;
-
 fn checked_shape(shape: Vec<i64>) -> Result<Vec<usize>> {
     Ok(shape_from_dims(&shape, MAX_ELEMENTS)?.0)
 }

@@ -151,6 +151,11 @@ impl Tensor {
 /// Dimensions as read from a file or computed by a graph -> a shape and its
 /// element count, refusing negative dimensions and more than `max_elements`
 /// (overflow included).
+/// The most values one computed tensor may hold (128 MiB of f32). The shipped encoder's largest
+/// is its 30,522 x 384 embedding table; a hostile file must not make a shape op or a broadcast
+/// allocate gigabytes from a few bytes of header.
+pub const MAX_ELEMENTS: usize = 1 << 25;
+
 pub fn shape_from_dims(dims: &[i64], max_elements: usize) -> Result<(Vec<usize>, usize)> {
     let shape = dims
         .iter()
@@ -185,7 +190,7 @@ pub fn strides(shape: &[usize]) -> Vec<usize> {
 /// The shape two operands broadcast to (numpy rules).
 pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let n = a.len().max(b.len());
-    (0..n)
+    let out = (0..n)
         .map(|i| {
             let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
             let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
@@ -196,7 +201,11 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
                 _ => Err(bad(format!("shapes {a:?} and {b:?} do not broadcast"))),
             }
         })
-        .collect()
+        .collect::<Result<Vec<usize>>>()?;
+    match out.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
+        Some(n) if n <= MAX_ELEMENTS => Ok(out),
+        _ => Err(bad(format!("shapes {a:?} and {b:?} broadcast to more than {MAX_ELEMENTS} values"))),
+    }
 }
 
 /// For each position of `out`, the flat index into a tensor of `shape`
