@@ -1,5 +1,5 @@
 # Discreet: `make demo` serves the demo, `make test` runs every test.
-.PHONY: demo test test-native fuzz test-train test-browser test-pkg test-packaging test-engines e2e bench pkg setup setup-browser clean
+.PHONY: demo test test-native fuzz test-train test-browser test-pkg test-packaging test-engines test-crash e2e bench pkg setup setup-browser clean
 
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
@@ -17,7 +17,7 @@ pkg: setup
 demo: pkg
 	PORT=$(PORT) node tools/serve.mjs
 
-test: setup-browser test-native fuzz test-train test-browser test-pkg test-packaging test-engines e2e
+test: setup-browser test-native fuzz test-train test-browser test-pkg test-packaging test-engines test-crash e2e
 
 test-native:
 	cargo fmt --check
@@ -51,6 +51,11 @@ test-packaging: pkg
 # The package's browser suite in Chromium, Firefox ESR and WebKitGTK over WebDriver; identical scores in all three.
 test-engines: setup-browser pkg
 	node --test tests/engines/engines.test.mjs
+
+# The renderer killed mid-write (import, ingest, sealing, schema upgrade) and a two-tab soak with reloads,
+# over one persistent Chromium profile; prints the crash matrix and the soak's figures.
+test-crash: setup-browser pkg
+	node --test --test-concurrency=1 tests/crash/
 
 # The demo and study pages end to end in Chromium; screenshots land in test-output/screenshots/.
 e2e: pkg

@@ -12,6 +12,7 @@
 //! vector sealed; the first encrypted open of a plaintext profile seals what is there.
 
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use futures_channel::oneshot;
@@ -42,6 +43,7 @@ const VECTORS: &str = "vectors";
 const SETTINGS: &str = "settings";
 const PRIVACY_KEY: &str = "privacy";
 const MAX_USER_CHARS: usize = 128;
+const SEAL_ATTEMPTS: usize = 5;
 
 /// The record as stored: the normalized text sits beside the attribute so the
 /// unique index can enforce dedupe even between two tabs.
@@ -125,6 +127,31 @@ async fn replace_in<T: Serialize>(tx: &Transaction<'_>, name: &str, records: &[T
         store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
     }
     Ok(())
+}
+
+/// Every record of the store `name`, read within `tx`.
+async fn all_in<T: DeserializeOwned>(tx: &Transaction<'_>, name: &str) -> Result<Vec<T>> {
+    let store = tx.object_store(name).map_err(map_err)?;
+    let rows = store.get_all::<T>().serde().map_err(map_err)?.await.map_err(map_err)?;
+    rows.map(|r| r.map_err(map_err)).collect()
+}
+
+/// Whether the plain rows read now hold exactly `attributes` (any sealed row means another tab sealed).
+fn same_rows(now: &[StoredRow], attributes: &[Attribute]) -> bool {
+    let by_id: HashMap<&str, &Attribute> = attributes.iter().map(|a| (a.id.as_str(), a)).collect();
+    now.len() == attributes.len()
+        && now.iter().all(|row| matches!(row, StoredRow::Plain(r) if by_id.get(r.id.as_str()) == Some(&&r.attribute)))
+}
+
+fn same_keys<T: Keyed>(now: &[Stored<T>], before: &[T]) -> bool {
+    let ids: HashSet<&str> = before.iter().map(Keyed::key).collect();
+    now.len() == before.len()
+        && now.iter().all(|s| {
+            ids.contains(match s {
+                Stored::Plain(v) => v.key(),
+                Stored::Sealed(r) => r.id.as_str(),
+            })
+        })
 }
 
 fn context(store: &str, id: &str) -> String {
@@ -284,34 +311,52 @@ impl IndexedDbStore {
         if !encrypt {
             return Ok(());
         }
-        let attributes = self.list().await?;
-        let disclosures: Vec<Disclosure> = self.read_all(DISCLOSURES).await?;
-        let vectors: Vec<CachedVector> = self.read_all(VECTORS).await?;
-        self.sealer = Some(Sealer::generate().await?);
-        let rows = self.encode_rows(&attributes).await?;
-        let disclosures = self.encode_all(DISCLOSURES, &disclosures).await?;
-        let vectors = self.encode_all(VECTORS, &vectors).await?;
-        let keys = self.sealer.as_ref().map(Sealer::key_record).unwrap_or_default();
+        // Sealing is async (WebCrypto), so it happens before the write transaction opens; another
+        // tab may write in between. The transaction re-reads what it replaces and starts over if
+        // anything changed, so no write of that tab is lost.
+        for _ in 0..SEAL_ATTEMPTS {
+            self.sealer = None;
+            let attributes = self.list().await?;
+            let disclosures: Vec<Disclosure> = self.read_all(DISCLOSURES).await?;
+            let vectors: Vec<CachedVector> = self.read_all(VECTORS).await?;
+            let sealer = Sealer::generate().await?;
+            let keys = sealer.key_record();
+            self.sealer = Some(sealer);
+            let rows = self.encode_rows(&attributes).await?;
+            let sealed_disclosures = self.encode_all(DISCLOSURES, &disclosures).await?;
+            let sealed_vectors = self.encode_all(VECTORS, &vectors).await?;
 
-        self.check_open()?;
-        let tx = self
-            .db
-            .transaction([ATTRIBUTES, DISCLOSURES, VECTORS, SETTINGS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(map_err)?;
-        // Another tab may have encrypted this profile since we looked: its keys win.
-        if key_record(&tx).await?.is_some() {
-            drop(tx);
-            self.sealer = self.stored_keys().await?;
-            return Ok(());
+            self.check_open()?;
+            let tx = self
+                .db
+                .transaction([ATTRIBUTES, DISCLOSURES, VECTORS, SETTINGS])
+                .with_mode(TransactionMode::Readwrite)
+                .build()
+                .map_err(map_err)?;
+            // Another tab may have encrypted this profile since we looked: its keys win.
+            if key_record(&tx).await?.is_some() {
+                drop(tx);
+                self.sealer = self.stored_keys().await?;
+                return Ok(());
+            }
+            let unchanged = same_rows(&all_in::<StoredRow>(&tx, ATTRIBUTES).await?, &attributes)
+                && same_keys(&all_in::<Stored<Disclosure>>(&tx, DISCLOSURES).await?, &disclosures)
+                && same_keys(&all_in::<Stored<CachedVector>>(&tx, VECTORS).await?, &vectors);
+            if !unchanged {
+                drop(tx);
+                continue;
+            }
+            let settings = tx.object_store(SETTINGS).map_err(map_err)?;
+            settings.put(keys).primitive().map_err(map_err)?.await.map_err(map_err)?;
+            replace_in(&tx, ATTRIBUTES, &rows).await?;
+            replace_in(&tx, DISCLOSURES, &sealed_disclosures).await?;
+            replace_in(&tx, VECTORS, &sealed_vectors).await?;
+            return commit(tx).await;
         }
-        let settings = tx.object_store(SETTINGS).map_err(map_err)?;
-        settings.put(keys).primitive().map_err(map_err)?.await.map_err(map_err)?;
-        replace_in(&tx, ATTRIBUTES, &rows).await?;
-        replace_in(&tx, DISCLOSURES, &disclosures).await?;
-        replace_in(&tx, VECTORS, &vectors).await?;
-        commit(tx).await
+        self.sealer = None;
+        Err(Error::Storage(format!(
+            "the profile kept changing in another tab while it was being encrypted ({SEAL_ATTEMPTS} tries); retry"
+        )))
     }
 
     /// Encryption is async (WebCrypto), and an IndexedDB transaction closes
@@ -448,7 +493,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn delete(&self, id: &str) -> Result<bool> {
-        let tx = self.attribute_writer()?;
+        let tx = self.attribute_writer().await?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let existed = store.count().with_query(id).await.map_err(map_err)? > 0;
         store.delete(id).await.map_err(map_err)?;
@@ -463,7 +508,7 @@ impl Store for IndexedDbStore {
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
         let rows = self.encode_rows(attributes).await?;
-        let tx = self.attribute_writer()?;
+        let tx = self.attribute_writer().await?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         if clear_first {
             store.clear().map_err(map_err)?.await.map_err(map_err)?;
@@ -481,8 +526,23 @@ impl Store for IndexedDbStore {
         self.read_all(VECTORS).await
     }
 
+    /// Only for attributes still stored, checked in the same transaction: a select in one tab
+    /// must not leave a vector behind for an attribute another tab just deleted.
     async fn put_vectors(&self, vectors: &[CachedVector]) -> Result<()> {
-        self.put_all(VECTORS, vectors).await
+        self.check_open()?;
+        if vectors.is_empty() {
+            return Ok(());
+        }
+        let records = self.encode_all(VECTORS, vectors).await?;
+        let tx = self.attribute_writer().await?;
+        let attributes = tx.object_store(ATTRIBUTES).map_err(map_err)?;
+        let store = tx.object_store(VECTORS).map_err(map_err)?;
+        for (r, v) in records.iter().zip(vectors) {
+            if attributes.count().with_query(v.id.as_str()).await.map_err(map_err)? > 0 {
+                store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
+            }
+        }
+        commit(tx).await
     }
 
     async fn add_disclosure(&self, disclosure: &Disclosure) -> Result<()> {
@@ -513,9 +573,22 @@ impl Store for IndexedDbStore {
 
 impl IndexedDbStore {
     /// Attribute writes also touch the vector cache, in the same transaction.
-    fn attribute_writer(&self) -> Result<Transaction<'_>> {
+    async fn attribute_writer(&self) -> Result<Transaction<'_>> {
+        self.writer(&[ATTRIBUTES, VECTORS]).await
+    }
+
+    /// A write transaction over `stores`. A connection opened before another tab encrypted the
+    /// profile has no key and would write in the clear: it is refused (`E_CLOSED`: reopen).
+    async fn writer(&self, stores: &[&str]) -> Result<Transaction<'_>> {
         self.check_open()?;
-        self.db.transaction([ATTRIBUTES, VECTORS]).with_mode(TransactionMode::Readwrite).build().map_err(map_err)
+        let mut all = stores.to_vec();
+        all.push(SETTINGS);
+        let tx = self.db.transaction(all).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        if self.sealer.is_none() && key_record(&tx).await?.is_some() {
+            self.closed.set(true);
+            return Err(Error::Closed);
+        }
+        Ok(tx)
     }
 
     async fn read_raw<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {
@@ -538,7 +611,7 @@ impl IndexedDbStore {
             return Ok(());
         }
         let records = self.encode_all(name, records).await?;
-        let tx = self.db.transaction(name).with_mode(TransactionMode::Readwrite).build().map_err(map_err)?;
+        let tx = self.writer(&[name]).await?;
         let store = tx.object_store(name).map_err(map_err)?;
         for r in &records {
             store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
