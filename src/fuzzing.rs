@@ -28,7 +28,7 @@ pub fn onnx_model_bytes(data: &[u8]) {
     use crate::onnx::{Data, Graph, Tensor};
     let [kinds, width, model @ ..] = data else { return };
     let Ok(graph) = Graph::load(model) else { return };
-    let width = usize::from(*width).clamp(1, 255) * 2;
+    let width = usize::from(*width).max(1) * 2;
     let inputs: Vec<Tensor> = (0..graph.input_names().count())
         .map(|i| {
             let data = if kinds >> (i % 8) & 1 == 1 {
@@ -74,7 +74,7 @@ pub fn vector_codec_bytes(data: &[u8]) {
 }
 
 /// Bytes as text to embed (lossy UTF-8, as a JS string's replacement characters would be): ids
-/// stay within the limit, framed by [CLS] and [SEP], inside the vocabulary.
+/// stay within the limit and inside the vocabulary.
 pub fn tokenize_bytes(tokenizer: &crate::model::TextTokenizer, data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let max = 3 + data.first().map_or(0, |&b| usize::from(b) % 126);

@@ -148,22 +148,27 @@ impl Tensor {
     }
 }
 
-/// Dimensions as read from a file or computed by a graph -> a shape and its
-/// element count, refusing negative dimensions and more than `max_elements`
-/// (overflow included).
 /// The most values one computed tensor may hold (128 MiB of f32). The shipped encoder's largest
 /// is its 30,522 x 384 embedding table; a hostile file must not make a shape op or a broadcast
 /// allocate gigabytes from a few bytes of header.
 pub const MAX_ELEMENTS: usize = 1 << 25;
 
+/// The element count of `shape` if it is at most `max_elements` (overflow included).
+fn element_count(shape: &[usize], max_elements: usize) -> Option<usize> {
+    shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).filter(|&n| n <= max_elements)
+}
+
+/// Dimensions as read from a file or computed by a graph -> a shape and its
+/// element count, refusing negative dimensions and more than `max_elements`
+/// (overflow included).
 pub fn shape_from_dims(dims: &[i64], max_elements: usize) -> Result<(Vec<usize>, usize)> {
     let shape = dims
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| bad(format!("negative dimension {d}"))))
         .collect::<Result<Vec<usize>>>()?;
-    match shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d)) {
-        Some(n) if n <= max_elements => Ok((shape, n)),
-        _ => Err(bad(format!("shape {shape:?} is too large"))),
+    match element_count(&shape, max_elements) {
+        Some(n) => Ok((shape, n)),
+        None => Err(bad(format!("shape {shape:?} is too large"))),
     }
 }
 
@@ -202,9 +207,9 @@ pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
             }
         })
         .collect::<Result<Vec<usize>>>()?;
-    match out.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) {
-        Some(n) if n <= MAX_ELEMENTS => Ok(out),
-        _ => Err(bad(format!("shapes {a:?} and {b:?} broadcast to more than {MAX_ELEMENTS} values"))),
+    match element_count(&out, MAX_ELEMENTS) {
+        Some(_) => Ok(out),
+        None => Err(bad(format!("shapes {a:?} and {b:?} broadcast to more than {MAX_ELEMENTS} values"))),
     }
 }
 
