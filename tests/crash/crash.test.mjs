@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { consistencyProblems, crashDuring, openPage, readRaw, timeOp, withProfile } from "./harness.mjs";
 
 // Points as fractions of one uninterrupted run of the same operation on the same data, denser near
-// the end, where the write transaction commits (validation, sealing and embedding come first).
-const POINTS = [0, 0.25, 0.5, 0.75, 0.85, 0.9, 0.95, 1.0, 1.05, 1.15, 1.3];
+// the end, where the write transaction commits (validation, sealing and embedding come first);
+// runs vary, so the last point waits for the operation's success, whatever its time.
+const POINTS = [0, 0.25, 0.5, 0.75, 0.85, 0.9, 0.95, 1.0, 1.05, 1.15, 1.3, null];
 
 const attribute = (id, text) => ({ id, text, reason: "written for the crash test", evidence: [], source: null,
   createdAt: 1, updatedAt: 1, verdict: "accepted", verifierScore: 0.9, sensitivity: "none", userEdited: false });
@@ -22,18 +23,32 @@ const NEW = many("new", 2000);
 const MERGE = [...OLD.slice(0, 100).map((a) => ({ ...a, text: a.text.replace(".", " (edited).") })), ...many("merged", 1900)];
 const SEALED_SIZE = 1000;
 
-const FACTS = ["I have a dog named Rex", "I live in Porto", "I am vegetarian", "I work as a nurse", "I play the cello",
-  "I have two daughters", "I am allergic to peanuts", "I drive an electric car", "I speak Portuguese and German",
-  "I run half marathons", "I am learning Japanese", "I grow tomatoes on my balcony", "I use a wheelchair",
-  "I am a night-shift worker", "I keep kosher", "I have type 1 diabetes", "I teach high-school chemistry",
-  "I own a sailboat", "I am training for a triathlon", "I have a cat called Miso"];
-const CONVERSATION = [{ role: "user", content: `${FACTS.join(". ")}. Can you help me plan my week?` }];
-const REPLY = JSON.stringify(FACTS.map((f) => ({
-  attribute: `The user ${f.slice(2).replace(/^am /, "is ").replace(/^have /, "has ").replace(/^live /, "lives ")
-    .replace(/^work /, "works ").replace(/^play /, "plays ").replace(/^drive /, "drives ").replace(/^speak /, "speaks ")
-    .replace(/^run /, "runs ").replace(/^grow /, "grows ").replace(/^use /, "uses ").replace(/^keep /, "keeps ")
-    .replace(/^teach /, "teaches ").replace(/^own /, "owns ")}.`,
-  reason: "The user says so.", evidence: [f], confidence: 0.9,
+// The user's words, and the attribute an extractor would propose from them.
+const FACTS = [
+  ["I have a dog named Rex", "has a dog named Rex"],
+  ["I live in Porto", "lives in Porto"],
+  ["I am vegetarian", "is vegetarian"],
+  ["I work as a nurse", "works as a nurse"],
+  ["I play the cello", "plays the cello"],
+  ["I have two daughters", "has two daughters"],
+  ["I am allergic to peanuts", "is allergic to peanuts"],
+  ["I drive an electric car", "drives an electric car"],
+  ["I speak Portuguese and German", "speaks Portuguese and German"],
+  ["I run half marathons", "runs half marathons"],
+  ["I am learning Japanese", "is learning Japanese"],
+  ["I grow tomatoes on my balcony", "grows tomatoes on their balcony"],
+  ["I use a wheelchair", "uses a wheelchair"],
+  ["I am a night-shift worker", "is a night-shift worker"],
+  ["I keep kosher", "keeps kosher"],
+  ["I have type 1 diabetes", "has type 1 diabetes"],
+  ["I teach high-school chemistry", "teaches high-school chemistry"],
+  ["I own a sailboat", "owns a sailboat"],
+  ["I am training for a triathlon", "is training for a triathlon"],
+  ["I have a cat called Miso", "has a cat called Miso"],
+];
+const CONVERSATION = [{ role: "user", content: `${FACTS.map(([said]) => said).join(". ")}. Can you help me plan my week?` }];
+const REPLY = JSON.stringify(FACTS.map(([said, fact]) => ({
+  attribute: `The user ${fact}.`, reason: "The user says so.", evidence: [said], confidence: 0.9,
 })));
 
 // Page-side steps (serialized into the page, so each is self-contained).
@@ -169,7 +184,8 @@ test("a renderer killed mid-write leaves every profile as it was before or after
       process.stderr.write(`crash ${name}: one uninterrupted run takes ${ms} ms\n`);
       matrix[name] = { ms };
       for (const point of POINTS) {
-        const delay = Math.round(point * ms);
+        const delay = point === null ? null : Math.round(point * ms);
+        const at = point === null ? "after success" : `${delay}ms`;
         const victim = await openPage(context, url);
         const u = fresh(name);
         await op.setup(victim, u);
@@ -187,18 +203,14 @@ test("a renderer killed mid-write leaves every profile as it was before or after
           state = `DOES NOT OPEN: ${e.message}`;
         }
         await check.close();
-        process.stderr.write(`crash ${name} at ${delay} ms: ${state}${finished ? " (done first)" : ""}\n`);
-        matrix[name][`${delay}ms`] = finished ? `${state} (done first)` : state;
-        if (state !== "before" && state !== "after") failures.push(`${name} at ${delay} ms: ${state}`);
-        if (finished && state !== "after") failures.push(`${name} at ${delay} ms: reported done, but the state is ${state}`);
-        if (problems.length) failures.push(`${name} at ${delay} ms: ${problems.join("; ")}`);
+        process.stderr.write(`crash ${name} at ${at}: ${state}${finished ? " (done first)" : ""}\n`);
+        matrix[name][at] = finished ? `${state} (done first)` : state;
+        if (state !== "before" && state !== "after") failures.push(`${name} at ${at}: ${state}`);
+        if (finished && state !== "after") failures.push(`${name} at ${at}: reported done, but the state is ${state}`);
+        if (problems.length) failures.push(`${name} at ${at}: ${problems.join("; ")}`);
       }
     }
   });
   console.log(JSON.stringify({ crash_matrix: matrix }));
   assert.deepEqual(failures, []);
-  for (const [name, row] of Object.entries(matrix)) {
-    const states = Object.values(row).filter((v) => typeof v === "string");
-    assert.ok(states.some((s) => s.startsWith("after")), `${name}: no crash point let the operation finish`);
-  }
 });

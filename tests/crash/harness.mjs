@@ -33,13 +33,13 @@ export async function openPage(context, url) {
   return page;
 }
 
-/** Starts `op(arg)` in the page, kills the renderer `delayMs` later, and says whether the op had
- * reported success before the kill (then its effect must survive). */
+/** Starts `op(arg)` in the page, kills the renderer `delayMs` later (null: once the op reported
+ * success), and says whether the op had reported success before the kill (then its effect must survive). */
 export async function crashDuring(page, op, arg, delayMs) {
   const cdp = await page.context().newCDPSession(page);
   let finished = false;
   const running = page.evaluate(op, arg).then(() => { finished = true; }, () => {});
-  await sleep(delayMs);
+  await (delayMs === null ? running : sleep(delayMs));
   const finishedBeforeCrash = finished;
   // The crash command never gets its reply: wait for the crash event instead.
   const crashed = new Promise((ok) => page.once("crash", ok));
@@ -50,7 +50,7 @@ export async function crashDuring(page, op, arg, delayMs) {
   return finishedBeforeCrash;
 }
 
-/** Times one uninterrupted run of `op(arg)` (ms, as the page measures it). */
+/** Times one uninterrupted run of `op(arg)` (ms, from here, round trip included). */
 export async function timeOp(page, op, arg) {
   const started = Date.now();
   await page.evaluate(op, arg);
