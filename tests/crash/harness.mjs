@@ -26,10 +26,12 @@ export async function withProfile(body) {
   }
 }
 
+export const packageLoaded = (page) => page.waitForFunction(() => window.benchResult || window.benchError);
+
 export async function openPage(context, url) {
   const page = await context.newPage();
   await page.goto(`${url}${PACKAGE_PAGE}`);
-  await page.waitForFunction(() => window.benchResult || window.benchError);
+  await packageLoaded(page);
   return page;
 }
 

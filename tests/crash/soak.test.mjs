@@ -4,7 +4,7 @@
 // lost or changed, every logged disclosure is there, and the consistency rules hold.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { consistencyProblems, openPage, readRaw, sleep, withProfile } from "./harness.mjs";
+import { consistencyProblems, openPage, packageLoaded, readRaw, sleep, withProfile } from "./harness.mjs";
 
 const OPS = 2000;
 const USER = "soak";
@@ -115,7 +115,7 @@ test("two tabs, 2,000 mixed operations with reloads: nothing reported stored is 
         await running;
         cutOff(op);
         counts.reloads++;
-        await tab.page.waitForFunction(() => window.benchResult || window.benchError);
+        await packageLoaded(tab.page);
         await tab.page.evaluate(start);
         return;
       }
