@@ -36,7 +36,8 @@ mod reference {
         }
         let plan = m.into_optimized().unwrap().into_runnable().unwrap();
         let out = plan.run(values).unwrap();
-        out[0].to_plain_array_view::<f32>().unwrap().iter().copied().collect()
+        // Every output, in order, flattened.
+        out.iter().flat_map(|o| o.to_plain_array_view::<f32>().unwrap().iter().copied().collect::<Vec<_>>()).collect()
     }
 }
 
@@ -100,22 +101,33 @@ fn vectors(n: usize, d: usize, seed: u64) -> Vec<f32> {
 
 #[test]
 fn heads_match_tract() {
-    let cases: [(&str, usize, bool); 3] = [
-        ("relevance-head.int8.onnx", 2, true),
-        ("verifier-head.int8.onnx", 2, false),
-        ("sensitive-head.int8.onnx", 1, false),
+    // Each head's input widths: vectors, and the verifier's lexical features (values 0..3).
+    let lexical = discreet::model::VerifierManifest::parse(&model("verifier.json")).unwrap().lexicon.unwrap().width();
+    let cases: [(&str, Vec<usize>, bool); 3] = [
+        ("relevance-head.int8.onnx", vec![384, 384], true),
+        ("verifier-head.int8.onnx", vec![384, 384, lexical], false),
+        ("sensitive-head.int8.onnx", vec![384], false),
     ];
-    for (file, inputs, one_to_many) in cases {
+    for (file, widths, one_to_many) in cases {
         let bytes = model(file);
         let graph = Graph::load(&bytes).unwrap();
         for n in [1usize, 3, 40] {
-            let ins: Vec<Tensor> = (0..inputs)
-                .map(|i| {
+            let ins: Vec<Tensor> = widths
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| {
                     let rows = if i == 0 && one_to_many { 1 } else { n };
-                    Tensor::f32(vec![rows, 384], vectors(rows, 384, (n * 10 + i) as u64)).unwrap()
+                    let values = if w == 384 {
+                        vectors(rows, w, (n * 10 + i) as u64)
+                    } else {
+                        (0..rows * w).map(|k| ((k * 7 + n) % 4) as f32).collect()
+                    };
+                    Tensor::f32(vec![rows, w], values).unwrap()
                 })
                 .collect();
-            let ours = graph.run(ins.clone()).unwrap().remove(0).into_f32().unwrap();
+            // Every output: the verifier's second one names problem kinds.
+            let ours: Vec<f32> =
+                graph.run(ins.clone()).unwrap().into_iter().flat_map(|t| t.into_f32().unwrap()).collect();
             let theirs = reference::run(&bytes, &ins);
             assert_eq!(ours.len(), theirs.len(), "{file}");
             let worst = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);

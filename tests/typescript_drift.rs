@@ -115,11 +115,13 @@ fn extraction_and_verification_records_match() {
         verdict: Verdict::Rejected,
         score: None,
         rule: Some(Rule::Empty),
+        kind: None,
         explanation: String::new(),
     };
     assert_eq!(ts_fields("Verification"), json_fields(&v));
     let report = IngestReport { accepted: vec![v], review: vec![], rejected: vec![], stored: vec![] };
     assert_eq!(ts_fields("IngestReport"), json_fields(&report));
     assert_eq!(ts_union("Rule"), json_strings(Rule::ALL));
+    assert_eq!(ts_union("ProblemKind"), json_strings(discreet::verify::ProblemKind::ALL));
     assert_eq!(ts_union("Role"), json_strings([Role::System, Role::User, Role::Assistant]));
 }

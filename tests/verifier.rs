@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use discreet::extract::{extraction_prompt, ChatMessage, Role};
-use discreet::model::{RelevanceModel, VerifierModel};
+use discreet::model::{Claim, RelevanceModel, VerifierModel};
 use discreet::{MemoryStore, NewAttribute, Profile, Store, SystemEnv, Verdict};
 use futures_executor::block_on;
 use serde_json::Value;
@@ -28,9 +28,41 @@ fn runtime_matches_onnx_runtime_on_the_fixture() {
     assert_eq!(fixture["model_version"], verifier.version());
     let tolerance = fixture["tolerance"].as_f64().unwrap() as f32;
     let pairs = fixture["pairs"].as_array().unwrap();
-    let texts: Vec<(&str, &str)> =
-        pairs.iter().map(|p| (p["attribute"].as_str().unwrap(), p["reason"].as_str().unwrap())).collect();
-    let scores = verifier.score(&encoder, &texts).unwrap();
+    // Claims go in as `verify` passes them (reason and quotes apart): the support text and the
+    // lexical features are built on this side, and the fixture's came from the Python side.
+    let quotes: Vec<Vec<String>> =
+        pairs.iter().map(|p| serde_json::from_value(p["evidence"].clone()).unwrap()).collect();
+    assert!(quotes.iter().any(|q| !q.is_empty()), "some pairs carry quotes");
+    let claims: Vec<Claim> = pairs
+        .iter()
+        .zip(&quotes)
+        .map(|(p, q)| Claim {
+            attribute: p["attribute"].as_str().unwrap(),
+            reason: p["reason"].as_str().unwrap(),
+            evidence: q,
+        })
+        .collect();
+    for (p, c) in pairs.iter().zip(&claims) {
+        let python: Vec<f32> = serde_json::from_value(p["lexical"].clone()).unwrap();
+        let rust = verifier.lexical_features(c);
+        assert_eq!(rust.len(), python.len());
+        assert!(rust.iter().zip(&python).all(|(a, b)| (a - b).abs() < 1e-5), "{}: {rust:?} vs {python:?}", c.attribute);
+    }
+    assert!(pairs.iter().any(|p| p["lexical"].as_array().unwrap()[..9].iter().any(|v| v.as_f64().unwrap() > 0.0)));
+    let assessed = verifier.assess(&encoder, &claims).unwrap();
+    let scores: Vec<f32> = assessed.iter().map(|a| a.score).collect();
+    // The kind output: the kind ONNX Runtime found most likely, wherever it was clear.
+    let kinds = &verifier.manifest().kinds;
+    assert_eq!(kinds.len(), 4);
+    for (p, a) in pairs.iter().zip(&assessed) {
+        let probs: Vec<f32> = serde_json::from_value(p["kinds"].clone()).unwrap();
+        let mut sorted = probs.clone();
+        sorted.sort_by(|a, b| b.total_cmp(a));
+        if sorted[0] - sorted[1] > 0.1 {
+            let best = probs.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+            assert_eq!(a.kind, Some(kinds[best]), "{}", p["attribute"]);
+        }
+    }
     // Per pair up to 2.5x the tolerance, on average within half of it: int8
     // requantization lets engines part on a few inputs (tests/onnx_runtime.rs).
     let diffs: Vec<f32> =
@@ -73,6 +105,15 @@ fn broken_or_mismatched_files_are_e_model() {
         m["thresholds"]["reject"] = 0.8.into();
     });
     assert_eq!(code(&crossed, &head), Some("E_MODEL"));
+    // Kind names come from the manifest: an unknown one is refused, and a count that does not
+    // match the head's output fails the run instead of naming the wrong kind.
+    let unknown_kind = edit(&|m| m["kinds"][0] = "bad_vibes".into());
+    assert_eq!(code(&unknown_kind, &head), Some("E_MODEL"));
+    let fewer = edit(&|m| m["kinds"] = serde_json::json!(["overgeneralization", "task_context"]));
+    let model = VerifierModel::from_bytes(&fewer, &head, &encoder).unwrap();
+    let claim = Claim { attribute: "The user is a nurse.", reason: "They said so.", evidence: &[] };
+    let err = model.assess(&encoder, &[claim]).unwrap_err();
+    assert_eq!(err.code(), "E_MODEL", "{err}");
     // Garbage the manifest vouches for still fails in the ONNX parser, not with a panic.
     let garbage = vec![7u8; 4096];
     let digest = {

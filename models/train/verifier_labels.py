@@ -27,6 +27,8 @@ import random
 import re
 from pathlib import Path
 
+from verifier_authored import support_text
+
 TASK = re.compile(
     r"^(?:They|The user)\s+(?:explicitly\s+)?(?:asked|ask|asks|requested|request|requests|wanted|want|wants)"
     r"(?:\s+for|\s+about|\s+to)?\s+(?P<task>[^,;]+?)(?:,|;|\s+which\b|\s+indicating\b|\s+suggesting\b|\s+showing\b|"
@@ -94,7 +96,8 @@ def human_pairs(paths: list[Path]) -> list[dict]:
             attribute, reason = row.get("attribute"), row.get("reason") or ""
             if not isinstance(attribute, str) or not attribute.strip():
                 raise SystemExit(f"{path}:{n}: attribute must be a non-empty string")
-            support = reason if reason.strip() else " ".join(row.get("evidence") or [])
+            evidence = [q for q in row.get("evidence") or [] if isinstance(q, str)]
             out.append({"user": str(row.get("user", f"{path.name}:{n}")), "attribute": attribute,
-                        "support": support, "target": HUMAN_TARGET[label], "family": f"human_{label}"})
+                        "support": support_text(reason, evidence), "reason": reason, "evidence": evidence,
+                        "target": HUMAN_TARGET[label], "family": f"human_{label}"})
     return out

@@ -106,12 +106,18 @@ pub struct Head {
     plan: Graph,
     dimension: usize,
     pairing: Pairing,
+    /// Width of a third input, one row per pair (the verifier's lexical features); 0 for none.
+    extra: usize,
 }
 
 impl Head {
     pub fn from_bytes(bytes: &[u8], dimension: usize, pairing: Pairing) -> Result<Self> {
-        let plan = plan("head", bytes, 2)?;
-        Ok(Head { plan, dimension, pairing })
+        Self::with_extra_input(bytes, dimension, pairing, 0)
+    }
+
+    pub fn with_extra_input(bytes: &[u8], dimension: usize, pairing: Pairing, extra: usize) -> Result<Self> {
+        let plan = plan("head", bytes, 2 + usize::from(extra > 0))?;
+        Ok(Head { plan, dimension, pairing, extra })
     }
 
     /// `first` holds one vector (`OneToMany`) or as many as `second` (`RowWise`).
@@ -129,6 +135,27 @@ impl Head {
             return Err(Error::Model(format!("head returned {} scores for {} pairs", scores.len(), second.len())));
         }
         Ok(scores)
+    }
+
+    /// Every output of the head, flattened, in the graph's order (the verifier's second output
+    /// names problem kinds). The caller checks the lengths.
+    pub fn outputs(&self, first: &[&[f32]], second: &[&[f32]], extra: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
+        if second.is_empty() {
+            return Ok(Vec::new());
+        }
+        let d = self.dimension;
+        if self.pairing == Pairing::RowWise && first.len() != second.len() {
+            return Err(Error::invalid(format!("expected {} vectors on the left, got {}", second.len(), first.len())));
+        }
+        let mut inputs = vec![matrix(first, d)?, matrix(second, d)?];
+        if self.extra > 0 {
+            if extra.len() != second.len() {
+                return Err(Error::invalid(format!("expected {} feature rows, got {}", second.len(), extra.len())));
+            }
+            inputs.push(matrix(extra, self.extra)?);
+        }
+        let out = self.plan.run(inputs).map_err(run_error)?;
+        out.into_iter().map(|t| t.into_f32().map_err(run_error)).collect()
     }
 }
 

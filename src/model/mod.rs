@@ -8,7 +8,7 @@ mod tokenize;
 mod verifier;
 
 pub use manifest::{FileEntry, Manifest, SensitiveSpec};
-pub use verifier::{Thresholds, VerifierManifest, VerifierModel};
+pub use verifier::{Assessment, Claim, Thresholds, VerifierManifest, VerifierModel};
 
 use crate::attribute::Sensitivity;
 use crate::error::{Error, Result};

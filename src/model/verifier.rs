@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::encoder::{Head, Pairing};
 use super::{FileEntry, RelevanceModel};
 use crate::error::{Error, Result};
+use crate::verify::{support_text, Lexicon, ProblemKind};
 
 /// Scores at or above `accept` are accepted, below `reject` rejected, and the
 /// band between is held for the user to review.
@@ -29,6 +30,13 @@ pub struct VerifierManifest {
     pub evidence_max_tokens: usize,
     pub dimension: usize,
     pub thresholds: Thresholds,
+    /// The order of the head's second output (probabilities over problem kinds); empty for a
+    /// head with one output. A name Discreet does not know fails the parse.
+    #[serde(default)]
+    pub kinds: Vec<ProblemKind>,
+    /// Word lists of the head's third input (lexical features); absent for a two-input head.
+    #[serde(default)]
+    pub lexicon: Option<Lexicon>,
     pub files: BTreeMap<String, FileEntry>,
     #[serde(default)]
     pub validation: serde_json::Value,
@@ -61,6 +69,23 @@ pub struct VerifierModel {
     head: Head,
 }
 
+/// What the verifier weighs: a claim, the extractor's reason, the user's quoted words.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    pub attribute: &'a str,
+    pub reason: &'a str,
+    pub evidence: &'a [String],
+}
+
+/// The head's verdict on one claim.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assessment {
+    /// Probability that a human would accept the attribute given its support.
+    pub score: f32,
+    /// The problem kind the head finds most likely, for heads that name kinds.
+    pub kind: Option<ProblemKind>,
+}
+
 impl VerifierModel {
     /// `encoder` is the relevance model whose encoder this head must share.
     pub fn from_bytes(manifest: &[u8], head: &[u8], encoder: &RelevanceModel) -> Result<Self> {
@@ -73,7 +98,8 @@ impl VerifierModel {
                 encoder.version()
             )));
         }
-        let head = Head::from_bytes(head, manifest.dimension, Pairing::RowWise)?;
+        let extra = manifest.lexicon.as_ref().map_or(0, Lexicon::width);
+        let head = Head::with_extra_input(head, manifest.dimension, Pairing::RowWise, extra)?;
         Ok(VerifierModel { manifest, head })
     }
 
@@ -99,18 +125,67 @@ impl VerifierModel {
         self.manifest.thresholds
     }
 
-    /// Probability that a human would accept each (attribute, support) pair,
-    /// where support is the extractor's reason and quoted evidence.
+    /// Probability that a human would accept each (attribute, reason) pair that has no quotes.
     pub fn score(&self, encoder: &RelevanceModel, pairs: &[(&str, &str)]) -> Result<Vec<f32>> {
+        let claims: Vec<Claim> =
+            pairs.iter().map(|&(attribute, reason)| Claim { attribute, reason, evidence: &[] }).collect();
+        Ok(self.assess(encoder, &claims)?.into_iter().map(|a| a.score).collect())
+    }
+
+    /// The lexical features the head reads for a claim (empty for a two-input head).
+    pub fn lexical_features(&self, claim: &Claim) -> Vec<f32> {
+        self.manifest.lexicon.as_ref().map_or(Vec::new(), |l| l.features(claim.attribute, claim.reason, claim.evidence))
+    }
+
+    /// Scores and, where the head has a kind output, the most likely problem kind of each claim.
+    pub fn assess(&self, encoder: &RelevanceModel, claims: &[Claim]) -> Result<Vec<Assessment>> {
         let m = &self.manifest;
-        let mut attributes = Vec::with_capacity(pairs.len());
-        let mut supports = Vec::with_capacity(pairs.len());
-        for (attribute, support) in pairs {
-            attributes.push(encoder.embed(attribute, m.attribute_max_tokens)?);
-            supports.push(encoder.embed(support, m.evidence_max_tokens)?);
+        if claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut attributes = Vec::with_capacity(claims.len());
+        let mut supports = Vec::with_capacity(claims.len());
+        let mut lexical = Vec::with_capacity(claims.len());
+        for claim in claims {
+            attributes.push(encoder.embed(claim.attribute, m.attribute_max_tokens)?);
+            supports.push(encoder.embed(&support_text(claim.reason, claim.evidence), m.evidence_max_tokens)?);
+            lexical.push(self.lexical_features(claim));
         }
         let left: Vec<&[f32]> = attributes.iter().map(Vec::as_slice).collect();
         let right: Vec<&[f32]> = supports.iter().map(Vec::as_slice).collect();
-        self.head.score(&left, &right)
+        let extra: Vec<&[f32]> = lexical.iter().map(Vec::as_slice).collect();
+        let mut outputs = self.head.outputs(&left, &right, &extra)?.into_iter();
+        let scores = outputs.next().unwrap_or_default();
+        if scores.len() != claims.len() {
+            return Err(Error::Model(format!(
+                "verifier head returned {} scores for {} pairs",
+                scores.len(),
+                claims.len()
+            )));
+        }
+        let k = m.kinds.len();
+        let probabilities = match (k, outputs.next()) {
+            (0, _) => None,
+            (k, Some(p)) if p.len() == k * claims.len() => Some(p),
+            (k, p) => {
+                return Err(Error::Model(format!(
+                    "verifier.json names {k} kinds, the head returned {} values for {} pairs",
+                    p.map_or(0, |p| p.len()),
+                    claims.len()
+                )))
+            }
+        };
+        Ok(scores
+            .into_iter()
+            .enumerate()
+            .map(|(i, score)| Assessment {
+                score,
+                kind: probabilities.as_ref().and_then(|p| {
+                    let row = &p[i * k..(i + 1) * k];
+                    let best = (0..k).max_by(|&a, &b| row[a].total_cmp(&row[b]))?;
+                    Some(m.kinds[best])
+                }),
+            })
+            .collect())
     }
 }

@@ -222,9 +222,14 @@ export interface Verification {
   /** The verifier's probability that a human would accept it; null when a rule decided. */
   score: number | null;
   rule: Rule | null;
-  /** Why, in words. */
+  /** For what is not accepted: the study's kind of problem it most looks like; null otherwise. */
+  kind: ProblemKind | null;
+  /** Why, in words (names the kind when there is one). */
   explanation: string;
 }
+
+/** The study's kinds of problematic attribute (stable names). */
+export type ProblemKind = "overgeneralization" | "task_context" | "missing_evidence" | "not_standalone";
 
 export interface VerifyContext {
   /** The user's own messages: evidence quotes must occur in them. */

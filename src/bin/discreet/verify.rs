@@ -23,6 +23,9 @@ struct Line {
     evidence: Vec<String>,
     #[serde(default)]
     label: Option<Label>,
+    /// Authored data's kind (`supported` or a problem kind): the summary then reports per kind.
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]
@@ -72,6 +75,8 @@ pub fn run(data: &str, models: &Path) -> Result<String, String> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     let (mut human_bad, mut flagged) = (Vec::new(), Vec::new());
+    // kind -> [lines, flagged, flagged with that very kind named]
+    let mut by_kind: BTreeMap<String, [usize; 3]> = BTreeMap::new();
     let started = Instant::now();
     for (n, line) in &lines {
         let candidate = Candidate {
@@ -87,13 +92,20 @@ pub fn run(data: &str, models: &Path) -> Result<String, String> {
         if let Some(rule) = v.rule {
             *by_rule.entry(name(&rule)).or_default() += 1;
         }
+        if let Some(kind) = &line.kind {
+            let k = by_kind.entry(kind.clone()).or_default();
+            let is_flagged = v.verdict != Verdict::Accepted;
+            k[0] += 1;
+            k[1] += usize::from(is_flagged);
+            k[2] += usize::from(is_flagged && v.kind.is_some_and(|named| name(&named) == *kind));
+        }
         if let Some(label) = line.label.filter(|l| *l != Label::Unsure) {
             human_bad.push(label == Label::Bad);
             flagged.push(v.verdict != Verdict::Accepted);
         }
         out.push(
             json!({"line": n, "attribute": line.attribute, "score": v.score, "verdict": verdict,
-                   "rule": v.rule, "explanation": v.explanation})
+                   "rule": v.rule, "kind": v.kind, "explanation": v.explanation})
             .to_string(),
         );
     }
@@ -103,6 +115,21 @@ pub fn run(data: &str, models: &Path) -> Result<String, String> {
         "review": counts.get("review").copied().unwrap_or(0), "rejected": counts.get("rejected").copied().unwrap_or(0),
         "by_rule": by_rule, "model": model.version(), "thresholds": model.thresholds(), "ms_per_item": ms,
     });
+    if !by_kind.is_empty() {
+        summary["by_kind"] = by_kind
+            .iter()
+            .map(|(kind, [n, f, named])| {
+                let share = |x: usize| x as f64 / *n as f64;
+                let figures = if kind == "supported" {
+                    json!({"n": n, "accepted": share(n - f)})
+                } else {
+                    json!({"n": n, "flagged": share(*f), "kind_named": share(*named)})
+                };
+                (kind.clone(), figures)
+            })
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
     if !human_bad.is_empty() {
         // Agreement with human ok/bad labels, "problematic" as the positive class
         // (the paper's framing); anything not accepted counts as flagged.
