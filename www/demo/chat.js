@@ -52,7 +52,8 @@ export function turnCard(turn, index) {
 
 export function ingestNote(report) {
   if (!report) return null;
-  const fmt = (v) => `${v.candidate.attribute} (${v.score === null ? v.rule : v.score.toFixed(2)})`;
+  // A held or rejected attribute says which of the study's problems it looks like.
+  const fmt = (v) => `${v.candidate.attribute} (${[v.kind?.replace("_", " "), v.score === null ? v.rule : v.score.toFixed(2)].filter(Boolean).join(", ")})`;
   const parts = [];
   if (report.accepted.length) parts.push(`learned: ${report.accepted.map(fmt).join("; ")}`);
   if (report.review.length) parts.push(`held for your review: ${report.review.map(fmt).join("; ")}`);
