@@ -109,6 +109,20 @@ fn broken_or_mismatched_files_are_e_model() {
     // match the head's output fails the run instead of naming the wrong kind.
     let unknown_kind = edit(&|m| m["kinds"][0] = "bad_vibes".into());
     assert_eq!(code(&unknown_kind, &head), Some("E_MODEL"));
+    let twice = edit(&|m| m["kinds"][1] = "overgeneralization".into());
+    assert_eq!(code(&twice, &head), Some("E_MODEL"));
+    for scale in [serde_json::json!(0.0), serde_json::json!(-3.0), serde_json::json!("3")] {
+        let bad_scale = edit(&|m| m["lexicon"]["scale"] = scale.clone());
+        assert_eq!(code(&bad_scale, &head), Some("E_MODEL"), "{scale}");
+    }
+    // A lexicon the head was not trained with (another width) fails when run, as E_MODEL.
+    let wider = edit(&|m| {
+        let extra = serde_json::json!({"group": "extra", "phrases": ["x"]});
+        m["lexicon"]["quotes"].as_array_mut().unwrap().push(extra)
+    });
+    let model = VerifierModel::from_bytes(&wider, &head, &encoder).unwrap();
+    let claim = Claim { attribute: "The user is a nurse.", reason: "They said so.", evidence: &[] };
+    assert_eq!(model.assess(&encoder, &[claim]).unwrap_err().code(), "E_MODEL");
     let fewer = edit(&|m| m["kinds"] = serde_json::json!(["overgeneralization", "task_context"]));
     let model = VerifierModel::from_bytes(&fewer, &head, &encoder).unwrap();
     let claim = Claim { attribute: "The user is a nurse.", reason: "They said so.", evidence: &[] };

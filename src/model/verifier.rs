@@ -56,6 +56,16 @@ impl VerifierManifest {
         if m.dimension == 0 || m.attribute_max_tokens < 3 || m.evidence_max_tokens < 3 {
             return Err(Error::Model("verifier.json: dimension and token limits must be positive".into()));
         }
+        if let Some(l) = &m.lexicon {
+            // Features scale every input of the head: a non-finite scale would make every score NaN.
+            if !(l.scale.is_finite() && l.scale > 0.0) {
+                return Err(Error::Model(format!("verifier.json: lexicon scale must be positive, got {}", l.scale)));
+            }
+        }
+        let distinct: std::collections::HashSet<_> = m.kinds.iter().collect();
+        if distinct.len() != m.kinds.len() {
+            return Err(Error::Model("verifier.json: kinds must be distinct".into()));
+        }
         Ok(m)
     }
 
