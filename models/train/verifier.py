@@ -97,7 +97,23 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def train_head(x, y, w, kinds, epochs: int, seed: int, hidden=HIDDEN, lr=1e-3, l2=1e-2, batch=64):
+def train_head(x, y, w, epochs: int, seed: int, lr=1e-3, l2=1e-2, batch=64, hidden=256):
+    """One-output MLP, weighted BCE (soft targets allowed), Adam: relevance_head.py's head (v1 of this
+    verifier had the same one)."""
+    def logit_grad(logits, idx):
+        p = sigmoid(logits[:, 0])
+        return (w[idx] * (p - y[idx]) / w[idx].sum())[:, None]
+
+    return train_mlp(x, hidden, 1, logit_grad, epochs, seed, lr, l2, batch)
+
+
+def predict(params, x):
+    """Scores of a one-output head."""
+    h = np.maximum(x @ params["w1"] + params["b1"], 0)
+    return sigmoid((h @ params["w2"] + params["b2"])[:, 0])
+
+
+def train_kind_head(x, y, w, kinds, epochs: int, seed: int, hidden=HIDDEN, lr=1e-3, l2=1e-2, batch=64):
     """Two-layer MLP, Adam. Output 0: acceptability, weighted BCE (soft targets allowed). Outputs
     1..: which problem kind (softmax cross-entropy), learned from problematic rows whose kind is
     known (`kinds[i]` = index into authored.PROBLEM_KINDS, or -1). Small enough for numpy."""
@@ -156,12 +172,13 @@ def train_ensemble(x, y, w, kinds, epochs: int, seed: int, members: int, hidden=
     """`members` heads from consecutive seeds, merged into ONE MLP whose logits are the members'
     mean (hidden layers side by side, output weights divided by `members`): the seed-to-seed
     spread of a single head moved the thresholds' outcome by +-0.1 on authored dev."""
-    heads = [train_head(x, y, w, kinds, epochs, seed + m, hidden) for m in range(members)]
+    heads = [train_kind_head(x, y, w, kinds, epochs, seed + m, hidden) for m in range(members)]
     return {"w1": np.concatenate([h["w1"] for h in heads], 1), "b1": np.concatenate([h["b1"] for h in heads]),
             "w2": np.concatenate([h["w2"] for h in heads], 0) / members, "b2": np.mean([h["b2"] for h in heads], 0)}
 
 
-def predict(params, x):
+def predict_kinds(params, x):
+    """Scores and problem-kind probabilities of the verifier's head."""
     h = np.maximum(x @ params["w1"] + params["b1"], 0)
     logits = h @ params["w2"] + params["b2"]
     z = np.exp(logits[:, 1:] - logits[:, 1:].max(1, keepdims=True))
@@ -328,7 +345,7 @@ def main():
     int8, _ = export(params, args.out)
     out = {k: ort_scores(int8, *x[k]) for k in x}
     scores = {k: v[0] for k, v in out.items()}
-    numpy_scores, _ = predict(params, xt)
+    numpy_scores, _ = predict_kinds(params, xt)
     print(f"int8 ONNX vs numpy f32 on train: max |diff| {np.abs(scores['train'] - numpy_scores).max():.4f}")
     if use_authored:
         # Thresholds from out-of-fold scores of the authored train families (5 folds, whole families
@@ -342,12 +359,12 @@ def main():
             keep = fold != k
             p_k = train_ensemble(xt[keep], y["train"][keep], w[keep], kinds[keep], args.epochs, args.seed, args.members,
                                  args.hidden)
-            oof[fold == k] = predict(p_k, xt[fold == k])[0]
+            oof[fold == k] = predict_kinds(p_k, xt[fold == k])[0]
         held = fold >= 0
         split["authored_out_of_fold"] = [r for r, h in zip(train_rows, held) if h]
         scores["authored_out_of_fold"] = oof[held]
         y["authored_out_of_fold"] = y["train"][held]
-        out["authored_out_of_fold"] = (oof[held], predict(params, xt[held])[1])
+        out["authored_out_of_fold"] = (oof[held], predict_kinds(params, xt[held])[1])
         x["authored_out_of_fold"] = tuple(a[held] for a in x["train"])
     calib = next((k for k in ("authored_out_of_fold", "calibration") if k in scores and len(set(y[k].round())) == 2),
                  "train")
