@@ -125,12 +125,11 @@ impl Head {
         if second.is_empty() {
             return Ok(Vec::new());
         }
-        let d = self.dimension;
-        let rows = if self.pairing == Pairing::OneToMany { 1 } else { second.len() };
-        if first.len() != rows {
-            return Err(Error::invalid(format!("expected {rows} vectors on the left, got {}", first.len())));
-        }
-        let scores = first_output(&self.plan, vec![matrix(first, d)?, matrix(second, d)?])?;
+        let scores = self
+            .outputs(first, second, &[])?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Model("the model has no output".into()))?;
         if scores.len() != second.len() {
             return Err(Error::Model(format!("head returned {} scores for {} pairs", scores.len(), second.len())));
         }
@@ -138,14 +137,16 @@ impl Head {
     }
 
     /// Every output of the head, flattened, in the graph's order (the verifier's second output
-    /// names problem kinds). The caller checks the lengths.
+    /// names problem kinds); `extra` holds a row per pair for a head with a third input. The
+    /// caller checks the lengths.
     pub fn outputs(&self, first: &[&[f32]], second: &[&[f32]], extra: &[&[f32]]) -> Result<Vec<Vec<f32>>> {
         if second.is_empty() {
             return Ok(Vec::new());
         }
         let d = self.dimension;
-        if self.pairing == Pairing::RowWise && first.len() != second.len() {
-            return Err(Error::invalid(format!("expected {} vectors on the left, got {}", second.len(), first.len())));
+        let rows = if self.pairing == Pairing::OneToMany { 1 } else { second.len() };
+        if first.len() != rows {
+            return Err(Error::invalid(format!("expected {rows} vectors on the left, got {}", first.len())));
         }
         let mut inputs = vec![matrix(first, d)?, matrix(second, d)?];
         if self.extra > 0 {
