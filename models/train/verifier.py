@@ -168,6 +168,13 @@ def adam_step(params, grads, m, s, t: int, lr: float):
         params[k] -= lr * (m[k] / (1 - 0.9 ** t)) / (np.sqrt(s[k] / (1 - 0.999 ** t)) + 1e-8)
 
 
+def kind_indices(rows: list[dict]) -> np.ndarray:
+    """Each row's problem kind as an index into authored.PROBLEM_KINDS; -1 for acceptable rows and
+    human labels (kind unknown)."""
+    return np.array([authored.PROBLEM_KINDS.index(r["kind"]) if r.get("kind") in authored.PROBLEM_KINDS else -1
+                     for r in rows])
+
+
 def train_ensemble(x, y, w, kinds, epochs: int, seed: int, members: int, hidden=HIDDEN):
     """`members` heads from consecutive seeds, merged into ONE MLP whose logits are the members'
     mean (hidden layers side by side, output weights divided by `members`): the seed-to-seed
@@ -200,8 +207,6 @@ def thresholds(scores, y):
         return 0.5, 0.5
     accept = float(np.floor(np.quantile(ok, 1 - SUPPORTED_ACCEPTED) * 1e4) / 1e4)
     reject = float(np.floor(np.quantile(ok, SUPPORTED_REJECTED) * 1e4) / 1e4)
-    if reject > accept:
-        accept = reject = (accept + reject) / 2
     return accept, reject
 
 
@@ -231,8 +236,7 @@ def report(scores, kind_probs, rows, accept, reject):
         correct = (scores[idx] >= accept) if good else (scores[idx] < accept)
         out["by_family"][fam] = {"n": int(idx.sum()), "expected": "accept" if good else "flag",
                                  "share_as_expected": float(correct.mean()), "mean_score": float(scores[idx].mean())}
-    named = np.array([authored.PROBLEM_KINDS.index(r["kind"]) if r.get("kind") in authored.PROBLEM_KINDS else -1
-                      for r in rows])
+    named = kind_indices(rows)
     if (named >= 0).any():
         guess = kind_probs.argmax(1)
         for i, kind in enumerate(authored.PROBLEM_KINDS):
@@ -242,7 +246,7 @@ def report(scores, kind_probs, rows, accept, reject):
     return out
 
 
-def export(params, out: Path) -> tuple[Path, Path]:
+def export(params, out: Path, lexical_width: int) -> tuple[Path, Path]:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     f32 = out / "verifier-head.f32.onnx"
@@ -268,7 +272,7 @@ def export(params, out: Path) -> tuple[Path, Path]:
         nodes, "verifier_head",
         [helper.make_tensor_value_info("attributes", TensorProto.FLOAT, ["N", DIM]),
          helper.make_tensor_value_info("evidence", TensorProto.FLOAT, ["N", DIM]),
-         helper.make_tensor_value_info("lexical", TensorProto.FLOAT, ["N", lexical.width(lexical.load())])],
+         helper.make_tensor_value_info("lexical", TensorProto.FLOAT, ["N", lexical_width])],
         [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N"]),
          helper.make_tensor_value_info("kinds", TensorProto.FLOAT, ["N", len(authored.PROBLEM_KINDS)])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
@@ -338,11 +342,10 @@ def main():
         [args.authored_weight if r["family"].startswith("authored_") else
          args.weak_weight * (args.weak_ok_weight if r["family"] in ("ok_own", "ok_variant") else 1.0)
          if r["family"] in FAMILY_KIND else 1.0 for r in train_rows], np.float32)
-    kinds = np.array([authored.PROBLEM_KINDS.index(r["kind"]) if r.get("kind") in authored.PROBLEM_KINDS else -1
-                      for r in train_rows])
+    kinds = kind_indices(train_rows)
     params = train_ensemble(xt, y["train"], w, kinds, args.epochs, args.seed, args.members, args.hidden)
 
-    int8, _ = export(params, args.out)
+    int8, _ = export(params, args.out, lexical.width(lex))
     out = {k: ort_scores(int8, *x[k]) for k in x}
     scores = {k: v[0] for k, v in out.items()}
     numpy_scores, _ = predict_kinds(params, xt)
@@ -402,27 +405,19 @@ def main():
     if args.fixture:
         # Pairs across the score range, half of them from authored dev lines with quotes, so the
         # Rust test also pins the support text (reason + quotes) and the kind output.
-        pool = [("validation", i) for i in range(len(split["validation"]))]
-        if use_authored:
-            dev_rows = authored.load("dev")
-            pool_a = [("authored_dev", i) for i, r in enumerate(dev_rows) if r["evidence"]]
-        picks = []
-        for name, cands in (("validation", pool), ("authored_dev", pool_a if use_authored else [])):
+        pairs = []
+        for name, quoted_only in (("validation", False), ("authored_dev", True)):
+            rows = split.get(name) or []
+            cands = [i for i, r in enumerate(rows) if r.get("evidence") or not quoted_only]
             if not cands:
                 continue
-            s = scores[name][[i for _, i in cands]]
-            picks += [(name, cands[j][1]) for j in np.argsort(s)[np.linspace(0, len(s) - 1, 8).astype(int)]]
-        pairs = []
-        for name, i in picks:
-            if name == "validation":
-                r = split["validation"][i]
-                item = {"attribute": r["attribute"], "reason": r["support"], "evidence": []}
-            else:
-                r = dev_rows[i]
-                item = {"attribute": r["attribute"], "reason": r["reason"], "evidence": r["evidence"]}
-            item.update(score=float(scores[name][i]), kinds=[float(k) for k in out[name][1][i]],
-                        lexical=[float(v) for v in x[name][2][i]])
-            pairs.append(item)
+            s = scores[name][cands]
+            for j in np.argsort(s)[np.linspace(0, len(s) - 1, 8).astype(int)]:
+                i = cands[j]
+                r = rows[i]
+                pairs.append({"attribute": r["attribute"], "reason": r.get("reason", r["support"]),
+                              "evidence": r.get("evidence", []), "score": float(scores[name][i]),
+                              "kinds": [float(k) for k in out[name][1][i]], "lexical": [float(v) for v in x[name][2][i]]})
         args.fixture.write_text(json.dumps({
             "model_version": manifest["version"], "tolerance": 0.02,
             "note": "scores from ONNX Runtime on the committed int8 files; Rust (src/onnx) must match within tolerance",
