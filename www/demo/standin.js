@@ -8,7 +8,7 @@
 const JOBS = "student|teacher|nurse|developer|programmer|software engineer|engineer|designer|doctor|lawyer|accountant|chef|cook|" +
   "pharmacist|electrician|plumber|carpenter|farmer|photographer|journalist|scientist|researcher|librarian|architect|" +
   "firefighter|police officer|paramedic|dentist|vet|veterinarian|mechanic|barista|waiter|waitress|cashier|driver|" +
-  "pilot|artist|musician|writer|translator|social worker|therapist|consultant|manager|freelancer|retiree";
+  "pilot|artist|musician|writer|translator|social worker|therapist|consultant|manager|freelancer|retiree|parent|runner";
 const DIETS = "vegan|vegetarian|pescatarian|lactose intolerant|gluten intolerant|diabetic|celiac|coeliac|pregnant|retired";
 const CONDITIONS = "diabetes|type 1 diabetes|type 2 diabetes|asthma|celiac disease|coeliac disease|ADHD|dyslexia|arthritis|" +
   "migraines|high blood pressure|a peanut allergy|a nut allergy|a bad back|tinnitus|epilepsy|anxiety";
@@ -58,8 +58,8 @@ function userLines(promptMessages) {
   return lines;
 }
 
-// A sentence that sets up a task (fiction, role-play, translation, writing for someone) speaks for
-// someone else; quoted text is someone else's words.
+// A message that sets up a task (fiction, role-play, translation, writing for someone) speaks for
+// someone else, so none of it is read; quoted text is someone else's words.
 const TASK = /\b(?:pretend|imagine|role-?play|act as|translat\w*|story|stories|poem|song|lyrics|limerick|character|script|scenario|on behalf of)\b/i;
 const QUOTED = /(^|\s)["“‘'][^"”’']{2,}["”’'](?=\s|[.,!?]|$)/g;
 
