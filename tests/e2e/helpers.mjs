@@ -51,3 +51,10 @@ export function mockOpenAi(answer) {
 }
 
 export const modelsReady = (page) => page.waitForSelector("#status:has-text('models ready')", { timeout: 120_000 });
+
+/** Opens the demo's profile `user` (the page loaded, models ready) and waits until it is open. */
+export async function openProfile(page, user) {
+  await page.fill("#user", user);
+  await page.click("#open");
+  await page.waitForSelector(`#status:has-text('${user}')`);
+}

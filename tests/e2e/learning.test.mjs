@@ -3,7 +3,7 @@
 // held for review, never rejected; task requests (fiction, translation, role-play) teach nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { modelsReady, screenshot, withDemo } from "./helpers.mjs";
+import { modelsReady, openProfile, screenshot, withDemo } from "./helpers.mjs";
 
 // [what the user types, the attributes it must teach]
 const STATEMENTS = [
@@ -40,9 +40,7 @@ test("plain self-statements are learned (accepted or held for review), task requ
     await page.goto(url);
     await modelsReady(page);
     const user = `learning-${Date.now()}`;
-    await page.fill("#user", user);
-    await page.click("#open");
-    await page.waitForSelector(`#status:has-text('${user}')`);
+    await openProfile(page, user);
     assert.equal(await page.isChecked("#learn"), true, "learning is on by default");
     // Notes already on the page (the empty-profile hint) are not turn notes.
     let notes = await page.$$eval("#messages li.note", (lis) => lis.length);

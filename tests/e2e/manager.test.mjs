@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { modelsReady, screenshot, withDemo } from "./helpers.mjs";
+import { modelsReady, openProfile, screenshot, withDemo } from "./helpers.mjs";
 
 const texts = (page) => page.$$eval("#list li .text", (els) => els.map((e) => e.textContent));
 
@@ -12,9 +12,7 @@ test("manager round trip survives a reload; a bad import shows the error and cha
     await page.goto(url);
     await modelsReady(page);
     const user = `manager-${Date.now()}`;
-    await page.fill("#user", user);
-    await page.click("#open");
-    await page.waitForSelector(`#status:has-text('${user}')`);
+    await openProfile(page, user);
 
     for (const t of ["The user volunteers at a food bank.", "The user plays the cello."]) {
       await page.fill("#text", t);
@@ -46,18 +44,14 @@ test("manager round trip survives a reload; a bad import shows the error and cha
 
     await page.reload();
     await modelsReady(page);
-    await page.fill("#user", user);
-    await page.click("#open");
-    await page.waitForSelector(`#status:has-text('${user}')`);
+    await openProfile(page, user);
     await page.waitForFunction((n) => document.querySelectorAll("#list li").length === n, before.length);
     assert.deepEqual(await texts(page), before, "everything survives a reload");
     assert.ok(before.includes("The user plays the viola."));
     await screenshot(page, "manager");
 
     // Importing the export into a fresh profile restores it.
-    await page.fill("#user", `${user}-restored`);
-    await page.click("#open");
-    await page.waitForSelector(`#status:has-text('${user}-restored')`);
+    await openProfile(page, `${user}-restored`);
     await page.setInputFiles("#import", { name: "export.json", mimeType: "application/json", buffer: readFileSync(await download.path()) });
     await page.waitForSelector(`#status:has-text('imported: ${before.length} added')`);
     assert.deepEqual(await texts(page), before);

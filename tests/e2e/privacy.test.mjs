@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { mockOpenAi, modelsReady, root, screenshot, withDemo } from "./helpers.mjs";
+import { mockOpenAi, modelsReady, openProfile, root, screenshot, withDemo } from "./helpers.mjs";
 
 // 30 real attributes of one study user (the demo's sample data).
 const PROFILE = readFileSync(join(root, "www/demo-data/profiles.jsonl"), "utf8").split("\n").filter(Boolean)
@@ -32,9 +32,7 @@ test("every request body carries exactly the selected attributes and none of the
       await page.goto(`${url}?privacy`);
       await modelsReady(page);
       const user = `privacy-${Date.now()}`;
-      await page.fill("#user", user);
-      await page.click("#open");
-      await page.waitForSelector(`#status:has-text('${user}')`);
+      await openProfile(page, user);
       await page.setInputFiles("#import", { name: "seed.json", mimeType: "application/json", buffer: Buffer.from(exportFile()) });
       await page.waitForFunction(() => document.getElementById("count").textContent === "(30)");
       await page.waitForSelector("#list li:has-text('depression') .sensitive:has-text('health')");
