@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::attribute::{normalize, validate_text, Attribute, NewAttribute, Sensitivity, Source, Verdict};
-use crate::compose::{compose, Payload, PayloadFormat, Withheld};
+use crate::compose::{compose, ComposeOptions, Payload, Withheld};
 use crate::disclosure::{prompt_hash, Disclosure};
 use crate::env::Env;
 use crate::error::{Error, Result};
@@ -320,7 +320,8 @@ impl<S: Store, E: Env> Profile<S, E> {
 
     /// Builds the payload for the remote model from the chosen attribute ids
     /// and logs the disclosure. Unknown ids fail the whole call.
-    pub async fn compose(&self, prompt: &str, attribute_ids: &[String], format: PayloadFormat) -> Result<Composed> {
+    pub async fn compose(&self, prompt: &str, attribute_ids: &[String], options: &ComposeOptions) -> Result<Composed> {
+        options.check()?;
         let allowed = self.store.settings().await?.allowed_sensitive;
         let mut attributes = Vec::with_capacity(attribute_ids.len());
         for id in attribute_ids {
@@ -334,7 +335,7 @@ impl<S: Store, E: Env> Profile<S, E> {
             attributes.push(a);
         }
         let refs: Vec<&Attribute> = attributes.iter().collect();
-        let (payload, withheld) = compose(prompt, &refs, format);
+        let (payload, withheld) = compose(prompt, &refs, options);
         let sent: Vec<Attribute> = attributes.into_iter().filter(|a| payload.attribute_ids.contains(&a.id)).collect();
         let disclosure = self.record_disclosure(prompt, &sent).await?;
         Ok(Composed { payload, disclosure, withheld })

@@ -73,7 +73,7 @@ proptest! {
             .filter_map(|(i, t)| NewAttribute::text(t.as_str()).into_attribute(format!("a{i}"), 0.0).ok())
             .collect();
         let refs: Vec<_> = attributes.iter().collect();
-        let (payload, withheld) = compose("q", &refs, PayloadFormat::Text);
+        let (payload, withheld) = compose("q", &refs, &PayloadFormat::Text.into());
         prop_assert_eq!(payload.attribute_ids.len() + withheld.len(), attributes.len());
         let sent: Vec<_> = attributes.iter().filter(|a| payload.attribute_ids.contains(&a.id)).collect();
         if let Some(block) = attribute_block(&sent) {

@@ -40,8 +40,8 @@ fn select_caches_vectors_and_compose_discloses_only_the_selection() {
         assert_eq!(again.len(), 3);
 
         let top: Vec<String> = again[..1].iter().map(|s| s.attribute.id.clone()).collect();
-        let composed = p.compose("Plan my dinners this week.", &top, PayloadFormat::Openai).await.unwrap();
-        let system = &composed.payload.messages[0].content;
+        let composed = p.compose("Plan my dinners this week.", &top, &PayloadFormat::Openai.into()).await.unwrap();
+        let system = &composed.payload.instructions().unwrap();
         assert!(system.contains(&again[0].attribute.text));
         for s in &again[1..] {
             assert!(!system.contains(&s.attribute.text), "leaked {}", s.attribute.text);
@@ -51,7 +51,7 @@ fn select_caches_vectors_and_compose_discloses_only_the_selection() {
 
         p.remove(&cello.id).await.unwrap();
         assert_eq!(p.store().vectors().await.unwrap().len(), 2, "removing an attribute drops its vector");
-        let missing = p.compose("x", &[cello.id.clone()], PayloadFormat::Text).await.unwrap_err();
+        let missing = p.compose("x", &[cello.id.clone()], &PayloadFormat::Text.into()).await.unwrap_err();
         assert_eq!(missing.code(), "E_NOT_FOUND");
     });
 }
@@ -72,7 +72,7 @@ fn sensitive_attributes_stay_on_the_device_until_their_category_is_allowed() {
         let prompt = "Plan my dinners this week.";
         let ids = |s: &[discreet::profile::Selection]| s.iter().map(|s| s.attribute.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&p.select(&model, prompt, all, false).await.unwrap()), [bread.id.clone()]);
-        let refused = p.compose(prompt, &[diabetes.id.clone()], PayloadFormat::Openai).await.unwrap_err();
+        let refused = p.compose(prompt, &[diabetes.id.clone()], &PayloadFormat::Openai.into()).await.unwrap_err();
         assert_eq!(refused.code(), "E_INVALID_INPUT");
         assert!(refused.to_string().contains("Health"), "{refused}");
         assert!(p.disclosures().await.unwrap().is_empty(), "a refused compose logs nothing");
@@ -81,7 +81,7 @@ fn sensitive_attributes_stay_on_the_device_until_their_category_is_allowed() {
         let settings = p.set_allowed_sensitive(vec![Sensitivity::Health, Sensitivity::Health]).await.unwrap();
         assert_eq!(settings.allowed_sensitive, [Sensitivity::Health]);
         assert_eq!(p.select(&model, prompt, all, false).await.unwrap().len(), 2);
-        let composed = p.compose(prompt, &[diabetes.id.clone()], PayloadFormat::Openai).await.unwrap();
+        let composed = p.compose(prompt, &[diabetes.id.clone()], &PayloadFormat::Openai.into()).await.unwrap();
         assert_eq!(composed.payload.attribute_ids, [diabetes.id.clone()]);
 
         // An edit that makes an attribute sensitive tags it.
@@ -102,11 +102,12 @@ fn instruction_like_attributes_are_withheld_and_not_logged_as_disclosed() {
             .await
             .unwrap()
             .attribute;
-        let composed = p.compose("Hi", &[evil.id.clone(), fine.id.clone()], PayloadFormat::Openai).await.unwrap();
+        let composed =
+            p.compose("Hi", &[evil.id.clone(), fine.id.clone()], &PayloadFormat::Openai.into()).await.unwrap();
         assert_eq!(composed.payload.attribute_ids, [fine.id.clone()]);
         assert_eq!(composed.withheld.len(), 1);
         assert_eq!(composed.withheld[0].attribute_id, evil.id);
         assert_eq!(composed.disclosure.attribute_ids, [fine.id]);
-        assert!(!composed.payload.messages[0].content.contains("ignore"));
+        assert!(!composed.payload.instructions().unwrap().contains("ignore"));
     });
 }

@@ -126,7 +126,7 @@ fn paraphrased_sensitive_facts_stay_on_the_device() {
         assert_eq!(tag_of(insulin), Sensitivity::Health);
         assert_eq!(tag_of(rent), Sensitivity::Finance);
         let id = stored.iter().find(|a| a.text == insulin).unwrap().id.clone();
-        let format = discreet::compose::PayloadFormat::Text;
+        let format = &discreet::compose::PayloadFormat::Text.into();
         assert_eq!(p.compose("Plan my meals.", &[id], format).await.unwrap_err().code(), "E_INVALID_INPUT");
 
         p.set_allowed_sensitive(vec![Sensitivity::Health]).await.unwrap();

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use discreet::compose::{compose, PayloadFormat};
+use discreet::compose::{compose, render_selection, ComposeOptions, PayloadFormat, SharedAttribute};
 use discreet::exchange::ImportReport;
 use discreet::profile::{Composed, Selection};
 use discreet::{Added, Attribute, Disclosure, Error, ImportMode, NewAttribute, Sensitivity, Source, Verdict};
@@ -13,7 +13,10 @@ const DTS: &str = include_str!("../src/web/records.d.ts");
 
 /// Field names of `export interface NAME { ... }`.
 fn ts_fields(name: &str) -> BTreeSet<String> {
-    let start = DTS.find(&format!("export interface {name} ")).unwrap_or_else(|| panic!("no interface {name}"));
+    let start = DTS
+        .find(&format!("export interface {name} "))
+        .or_else(|| DTS.find(&format!("export interface {name}<")))
+        .unwrap_or_else(|| panic!("no interface {name}"));
     let body = &DTS[start..];
     let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
     body.lines()
@@ -78,9 +81,40 @@ fn select_and_compose_records_match() {
     let a = full_attribute();
     let selection = Selection { attribute: a.clone(), score: 0.5 };
     assert_eq!(ts_fields("Selection"), json_fields(&selection));
-    let (payload, _) = compose("p", &[&a], PayloadFormat::Openai);
-    assert_eq!(ts_fields("Payload"), json_fields(&payload));
-    assert_eq!(ts_fields("Message"), json_fields(&payload.messages[0]));
+    let interfaces = [
+        (PayloadFormat::Openai, "OpenaiPayload"),
+        (PayloadFormat::OpenaiResponses, "OpenaiResponsesPayload"),
+        (PayloadFormat::Anthropic, "AnthropicPayload"),
+        (PayloadFormat::AiSdk, "AiSdkPayload"),
+        (PayloadFormat::Text, "TextPayload"),
+        (PayloadFormat::Selection, "SelectionPayload"),
+    ];
+    assert_eq!(interfaces.len(), PayloadFormat::ALL.len());
+    for (format, name) in interfaces {
+        let (payload, _) = compose("p", &[&a], &format.into());
+        assert_eq!(ts_fields(name), json_fields(&payload), "{name}");
+        let dts_format = DTS[DTS.find(&format!("export interface {name} ")).unwrap()..]
+            .lines()
+            .find(|l| l.trim_start().starts_with("format:"))
+            .unwrap()
+            .split('"')
+            .nth(1)
+            .unwrap()
+            .to_string();
+        assert_eq!(serde_json::to_value(format).unwrap(), dts_format.as_str(), "{name}");
+    }
+    let (payload, _) = compose("p", &[&a], &PayloadFormat::Openai.into());
+    assert_eq!(ts_fields("Message"), json_fields(&serde_json::to_value(&payload).unwrap()["messages"][0]));
+    assert_eq!(ts_fields("UserMessage"), json_fields(&serde_json::to_value(&payload).unwrap()["messages"][1]));
+    let options = ComposeOptions {
+        system_role: Some(discreet::compose::SystemRole::Developer),
+        instructions: Some("i".into()),
+        ..ComposeOptions::default()
+    };
+    assert_eq!(ts_fields("ComposeOptions"), json_fields(&options));
+    let shared = SharedAttribute { id: "a".into(), text: "t".into() };
+    assert_eq!(ts_fields("SharedAttribute"), json_fields(&shared));
+    assert_eq!(ts_fields("Rendered"), json_fields(&render_selection(&[shared], None).unwrap()));
     let withheld = discreet::compose::Withheld { attribute_id: "a".into(), reason: "r".into() };
     assert_eq!(ts_fields("Withheld"), json_fields(&withheld));
     assert_eq!(
@@ -92,7 +126,7 @@ fn select_and_compose_records_match() {
 
 #[test]
 fn string_unions_match() {
-    assert_eq!(ts_union("PayloadFormat"), json_strings([PayloadFormat::Openai, PayloadFormat::Text]));
+    assert_eq!(ts_union("PayloadFormat"), json_strings(PayloadFormat::ALL));
     assert_eq!(ts_union("Verdict"), json_strings(Verdict::ALL));
     assert_eq!(ts_union("Sensitivity"), json_strings(Sensitivity::ALL));
     assert_eq!(ts_union("ImportMode"), json_strings([ImportMode::Merge, ImportMode::Replace]));

@@ -92,4 +92,10 @@ dts = replaceOnce(dts, verifierLoad, verifierLoad +
   "    /**\n     * The bundled verifier over `relevance`'s encoder; without `relevance`, the bundled relevance model is loaded for it.\n     */\n" +
   "    static load(relevance?: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;\n",
   dtsPath);
+// The payload's type follows `options.format`, so `{ ...request }` type-checks against the SDK it is for.
+dts = replaceOnce(dts,
+  "    compose(prompt: string, selection: Selection[], options?: ComposeOptions | null): Promise<Composed>;\n",
+  "    compose<F extends PayloadFormat = \"openai\">(prompt: string, selection: Selection[], " +
+  "options?: (ComposeOptions & { format?: F }) | null): Promise<Composed<Extract<Payload, { format: F }>>>;\n",
+  dtsPath);
 writeFileSync(dtsPath, dts);

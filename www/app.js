@@ -67,7 +67,8 @@ async function open() {
 function backend() {
   const kind = document.querySelector("input[name=backend]:checked").value;
   if (kind === "offline") return offlineBackend();
-  const settings = { baseUrl: $("api-url").value.trim(), model: $("api-model").value.trim(), apiKey: $("api-key").value };
+  const settings = { baseUrl: $("api-url").value.trim(), model: $("api-model").value.trim(), apiKey: $("api-key").value,
+    api: $("api-kind").value };
   if (!settings.baseUrl || !settings.model) throw Object.assign(new Error("enter the endpoint URL and model"), { code: "SETTINGS" });
   saveSettings(settings, $("api-remember").checked);
   return openAiBackend(settings);
@@ -145,6 +146,7 @@ if (saved) {
   $("api-url").value = saved.baseUrl ?? "";
   $("api-model").value = saved.model ?? "";
   $("api-key").value = saved.apiKey ?? "";
+  $("api-kind").value = saved.api === "responses" ? "responses" : "chat";
   $("api-remember").checked = true;
 }
 await init();

@@ -15,7 +15,7 @@ use super::relevance::RelevanceModel;
 use super::types::*;
 use super::verifier::{VerifierModel, VerifierParts};
 use crate::attribute::{NewAttribute, Sensitivity, MAX_TEXT_CHARS};
-use crate::compose::PayloadFormat;
+use crate::compose::ComposeOptions;
 use crate::error::{Error, Result};
 use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
 use crate::extract::{extraction_prompt, MAX_REPLY_BYTES};
@@ -44,13 +44,6 @@ struct SelectOptions {
     include_review: bool,
     #[serde(default)]
     threshold: Option<f32>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ComposeOptions {
-    #[serde(default)]
-    format: PayloadFormat,
 }
 
 /// What `compose` needs of a selection: each entry's attribute id.
@@ -211,9 +204,10 @@ impl Discreet {
         }))
     }
 
-    /// The payload for the app's remote chat model: the user's message and, if
-    /// anything was selected, a system message stating exactly those
-    /// attributes as quoted data. Logs a disclosure record.
+    /// The payload for the app's remote chat model in the shape of its SDK
+    /// (`options.format`): the user's message and, if anything was selected,
+    /// system text stating exactly those attributes as quoted data. Logs a
+    /// disclosure record.
     pub fn compose(
         &self,
         prompt: Str,
@@ -226,7 +220,7 @@ impl Discreet {
         let options =
             args::optional_record::<ComposeOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let profile = self.profile();
-        typed(settle(async move { profile?.compose(&prompt?, &ids?, options?.format).await }))
+        typed(settle(async move { profile?.compose(&prompt?, &ids?, &options?).await }))
     }
 
     /// Stores an attribute unless an equal one is stored already.

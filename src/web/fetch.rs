@@ -81,26 +81,106 @@ pub async fn open_cache() -> Option<JsValue> {
     call(&caches, "open", &[&JsValue::from_str(CACHE_NAME)]).await.ok()
 }
 
+/// The app's progress callbacks for one `load`: `onProgress` (Discreet's first
+/// shape: running totals over all files) and `progress_callback` (the
+/// Transformers.js shape apps already render: per-file events plus totals).
+#[derive(Default)]
+pub struct Callbacks {
+    pub on_progress: Option<Function>,
+    pub progress_callback: Option<Function>,
+}
+
 pub struct Progress {
-    callback: Option<Function>,
+    callbacks: Callbacks,
+    /// The model, as Transformers.js's `name` (the manifest's version).
+    name: String,
     pub loaded: f64,
     pub total: f64,
+    file_loaded: f64,
+    file_total: f64,
+}
+
+fn event(fields: &[(&str, JsValue)]) -> Object {
+    let event = Object::new();
+    for (key, value) in fields {
+        let _ = Reflect::set(&event, &JsValue::from_str(key), value);
+    }
+    event
+}
+
+fn percent(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        (100.0 * part / whole).min(100.0)
+    } else {
+        100.0
+    }
 }
 
 impl Progress {
-    pub fn new(callback: Option<Function>, total: f64) -> Self {
-        Progress { callback, loaded: 0.0, total }
+    pub fn new(callbacks: Callbacks, name: &str, total: f64) -> Self {
+        Progress { callbacks, name: name.to_string(), loaded: 0.0, total, file_loaded: 0.0, file_total: 0.0 }
     }
 
-    fn report(&self, file: &str) {
-        if let Some(cb) = &self.callback {
-            let event = Object::new();
-            let _ = Reflect::set(&event, &"file".into(), &file.into());
-            let _ = Reflect::set(&event, &"loaded".into(), &self.loaded.into());
-            let _ = Reflect::set(&event, &"total".into(), &self.total.into());
-            // A throwing progress callback is the app's bug; it must not abort the load.
-            let _ = cb.call1(&JsValue::NULL, &event);
+    /// A throwing progress callback is the app's bug; it must not abort the load.
+    fn info(&self, fields: &[(&str, JsValue)]) {
+        if let Some(cb) = &self.callbacks.progress_callback {
+            let _ = cb.call1(&JsValue::NULL, &event(fields));
         }
+    }
+
+    fn status(&self, status: &str, file: &str) {
+        self.info(&[("status", status.into()), ("name", self.name.as_str().into()), ("file", file.into())]);
+    }
+
+    /// A file starts: `initiate`; `download` when its bytes come from the network.
+    pub fn start(&mut self, file: &str, bytes: u64, download: bool) {
+        self.file_loaded = 0.0;
+        self.file_total = bytes as f64;
+        self.status("initiate", file);
+        if download {
+            self.status("download", file);
+        }
+    }
+
+    fn advance(&mut self, file: &str, bytes: f64) {
+        self.loaded += bytes;
+        self.file_loaded += bytes;
+        if let Some(cb) = &self.callbacks.on_progress {
+            let e = event(&[("file", file.into()), ("loaded", self.loaded.into()), ("total", self.total.into())]);
+            let _ = cb.call1(&JsValue::NULL, &e);
+        }
+        self.info(&[
+            ("status", "progress".into()),
+            ("name", self.name.as_str().into()),
+            ("file", file.into()),
+            ("progress", percent(self.file_loaded, self.file_total).into()),
+            ("loaded", self.file_loaded.into()),
+            ("total", self.file_total.into()),
+            ("totalLoaded", self.loaded.into()),
+            ("totalBytes", self.total.into()),
+            ("totalProgress", percent(self.loaded, self.total).into()),
+        ]);
+    }
+
+    /// Takes back a failed attempt's bytes before the file is read again.
+    fn rewind(&mut self, to_total: f64) {
+        self.loaded = to_total;
+        self.file_loaded = 0.0;
+    }
+
+    pub fn done(&self, file: &str) {
+        self.status("done", file);
+    }
+
+    /// Every file is loaded and the model built: `task` is "relevance" or "verifier".
+    pub fn ready(&self, task: &str) {
+        self.info(&[
+            ("status", "ready".into()),
+            ("task", task.into()),
+            ("model", self.name.as_str().into()),
+            ("totalLoaded", self.loaded.into()),
+            ("totalBytes", self.total.into()),
+        ]);
     }
 }
 
@@ -109,8 +189,7 @@ async fn read_body(response: &JsValue, file: &str, progress: &mut Progress) -> s
     if body.is_null() || body.is_undefined() {
         let buf = call(response, "arrayBuffer", &[]).await?;
         let bytes = Uint8Array::new(&buf).to_vec();
-        progress.loaded += bytes.len() as f64;
-        progress.report(file);
+        progress.advance(file, bytes.len() as f64);
         return Ok(bytes);
     }
     let reader: JsValue = Reflect::get(&body, &"getReader".into())?.dyn_into::<Function>()?.call0(&body)?;
@@ -124,8 +203,7 @@ async fn read_body(response: &JsValue, file: &str, progress: &mut Progress) -> s
         let start = bytes.len();
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);
-        progress.loaded += f64::from(value.length());
-        progress.report(file);
+        progress.advance(file, f64::from(value.length()));
     }
     Ok(bytes)
 }
@@ -147,7 +225,7 @@ pub async fn fetch_small(source: &Source, name: &str) -> Result<Vec<u8>> {
         Location::Url(url) => url,
     };
     let response = fetch_response(&url).await?;
-    let mut silent = Progress::new(None, 0.0);
+    let mut silent = Progress::new(Callbacks::default(), name, 0.0);
     read_body(&response, name, &mut silent).await.map_err(|e| js_err(&url, e))
 }
 
@@ -163,8 +241,9 @@ pub async fn fetch_file(
     let url = match source.locate(&entry.path)? {
         Location::Bytes(bytes) => {
             check(entry, &bytes).await?;
-            progress.loaded += bytes.len() as f64;
-            progress.report(&entry.path);
+            progress.start(&entry.path, entry.bytes, false);
+            progress.advance(&entry.path, bytes.len() as f64);
+            progress.done(&entry.path);
             return Ok(bytes);
         }
         Location::Url(url) => url,
@@ -174,17 +253,22 @@ pub async fn fetch_file(
     if let Some(cache) = cache {
         if let Ok(hit) = call(cache, "match", &[&JsValue::from_str(&key)]).await {
             if !hit.is_undefined() {
+                let before = progress.loaded;
+                progress.start(&entry.path, entry.bytes, false);
                 if let Ok(bytes) = read_body(&hit, &entry.path, progress).await {
                     if check(entry, &bytes).await.is_ok() {
+                        progress.done(&entry.path);
                         return Ok(bytes);
                     }
                 }
-                progress.loaded = 0.0_f64.max(progress.loaded - entry.bytes as f64);
+                progress.rewind(before);
                 let _ = call(cache, "delete", &[&JsValue::from_str(&key)]).await;
             }
         }
     }
+    progress.start(&entry.path, entry.bytes, true);
     let bytes = download(&url, entry, progress).await?;
+    progress.done(&entry.path);
     if let Some(cache) = cache {
         let copy = Uint8Array::from(bytes.as_slice());
         if let Ok(response) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
@@ -220,7 +304,7 @@ async fn download(url: &str, entry: &FileEntry, progress: &mut Progress) -> Resu
     let before = progress.loaded;
     let mut last = Error::Model(format!("{url}: not fetched"));
     for _ in 0..2 {
-        progress.loaded = before;
+        progress.rewind(before);
         let attempt = match fetch_response(url).await {
             Ok(response) => read_body(&response, &entry.path, progress).await.map_err(|e| js_err(url, e)),
             Err(e) => Err(e),
@@ -234,6 +318,6 @@ async fn download(url: &str, entry: &FileEntry, progress: &mut Progress) -> Resu
             Err(e) => last = e,
         }
     }
-    progress.loaded = before;
+    progress.rewind(before);
     Err(last)
 }

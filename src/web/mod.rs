@@ -6,6 +6,7 @@ mod discreet;
 mod errors;
 mod extract;
 mod fetch;
+mod handoff;
 mod host;
 mod relevance;
 mod types;

@@ -121,10 +121,16 @@ export interface Selection {
   score: number;
 }
 
-export type PayloadFormat = "openai" | "text";
+/** The chat SDK a payload is shaped for. */
+export type PayloadFormat = "openai" | "openai-responses" | "anthropic" | "ai-sdk" | "text" | "selection";
 
 export interface ComposeOptions {
+  /** Default "openai" (Chat Completions). */
   format?: PayloadFormat;
+  /** "openai" only: the role of the instruction message (default "system"; many OpenAI-compatible servers refuse "developer"). */
+  systemRole?: "system" | "developer";
+  /** The app's own system text (up to 20,000 characters); the attribute block follows it. Not for "selection". */
+  instructions?: string;
 }
 
 export interface Message {
@@ -132,14 +138,80 @@ export interface Message {
   content: string;
 }
 
-export interface Payload {
-  format: PayloadFormat;
-  /** For "openai": the messages to send (a system message only when attributes were selected). */
-  messages: Message[];
-  /** For "text": the whole text to send. */
+/** The user's turn, in every format that has messages. */
+export interface UserMessage {
+  role: "user";
+  content: string;
+}
+
+/** Chat Completions' instruction message: role "system", or "developer" with `systemRole: "developer"`. */
+export type InstructionMessage = { role: "system"; content: string } | { role: "developer"; content: string };
+
+/** One selected attribute in a "selection" payload. */
+export interface SharedAttribute {
+  id: string;
   text: string;
+}
+
+/** OpenAI Chat Completions: `client.chat.completions.create({ model, messages })`. */
+export interface OpenaiPayload {
+  format: "openai";
+  /** The instruction message only when there is system text, then the user's message. */
+  messages: Array<InstructionMessage | UserMessage>;
   /** The attributes this payload discloses. */
   attributeIds: string[];
+}
+
+/** OpenAI Responses API: `client.responses.create({ model, instructions, input })`. */
+export interface OpenaiResponsesPayload {
+  format: "openai-responses";
+  /** Absent when nothing was selected and the app gave no instructions. Not carried over by `previous_response_id`: send it every turn. */
+  instructions?: string;
+  input: UserMessage[];
+  attributeIds: string[];
+}
+
+/** Anthropic Messages: `client.messages.create({ model, max_tokens, system, messages })`. */
+export interface AnthropicPayload {
+  format: "anthropic";
+  system?: string;
+  /** Only the user's message: Anthropic has no system role inside `messages`. */
+  messages: UserMessage[];
+  attributeIds: string[];
+}
+
+/** Vercel AI SDK: `generateText({ model, instructions, messages })`. */
+export interface AiSdkPayload {
+  format: "ai-sdk";
+  instructions?: string;
+  messages: UserMessage[];
+  attributeIds: string[];
+}
+
+/** For models without a system role: the whole text to send. */
+export interface TextPayload {
+  format: "text";
+  text: string;
+  attributeIds: string[];
+}
+
+/** The selected attributes as data, for a server that renders them (`renderSelection`). */
+export interface SelectionPayload {
+  format: "selection";
+  attributes: SharedAttribute[];
+  attributeIds: string[];
+}
+
+/** Spread everything but `format` and `attributeIds` into the SDK's call. */
+export type Payload = OpenaiPayload | OpenaiResponsesPayload | AnthropicPayload | AiSdkPayload | TextPayload | SelectionPayload;
+
+/** What `renderSelection` makes of a "selection" payload. */
+export interface Rendered {
+  /** The app's instructions, then the attribute block; absent when both are. */
+  instructions?: string;
+  attributeIds: string[];
+  /** Sent but not rendered: text that reads as an instruction, or past the size cap. */
+  withheld: Withheld[];
 }
 
 export interface Withheld {
@@ -147,8 +219,8 @@ export interface Withheld {
   reason: string;
 }
 
-export interface Composed {
-  payload: Payload;
+export interface Composed<P extends Payload = Payload> {
+  payload: P;
   /** The record of this disclosure, already stored on the device. */
   disclosure: Disclosure;
   /** Chosen but not sent: text that reads as an instruction to the model, or past the payload's size cap. */
@@ -179,8 +251,20 @@ export type ModelSource = string | URL | ModelFiles;
 /** File name (as the manifests spell it) -> its URL or bytes. */
 export type ModelFiles = { [file: string]: string | URL | Uint8Array | ArrayBuffer };
 
+/** Transformers.js's progress events (`progress_callback`), so apps can reuse their download UI.
+ * Per file: "initiate", "download" (only when it comes from the network, not the cache), "progress", "done";
+ * then one "ready" for the model. `loaded`/`total`/`progress` are the file's; `total*` cover every file. */
+export type ProgressInfo =
+  | { status: "initiate" | "download" | "done"; name: string; file: string }
+  | { status: "progress"; name: string; file: string; progress: number; loaded: number; total: number;
+      totalLoaded: number; totalBytes: number; totalProgress: number }
+  | { status: "ready"; task: "relevance" | "verifier"; model: string; totalLoaded: number; totalBytes: number };
+
 export interface LoadOptions {
+  /** Discreet's first progress shape: running totals over all files (kept; `progress_callback` has more). */
   onProgress?: (progress: LoadProgress) => void;
+  /** Events in the Transformers.js shape. */
+  progress_callback?: (info: ProgressInfo) => void;
   /** Keep verified files in the Cache API (default true). */
   cache?: boolean;
 }

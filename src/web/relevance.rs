@@ -13,10 +13,10 @@ use crate::model::{Manifest, ModelFiles, RelevanceModel as CoreModel};
 
 const MAX_ATTRIBUTES_PER_CALL: usize = 10_000;
 
-/// `{ onProgress?: (p) => void, cache?: boolean }`; anything else is refused.
-pub(super) fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::Function>, bool), Error> {
+/// `{ onProgress?, progress_callback?, cache? }`; anything else is refused.
+pub(super) fn load_options(options: Option<JsValue>) -> Result<(fetch::Callbacks, bool), Error> {
     let Some(options) = options.filter(|o| !o.is_undefined() && !o.is_null()) else {
-        return Ok((None, true));
+        return Ok((fetch::Callbacks::default(), true));
     };
     if !options.is_object() {
         return Err(Error::invalid("options must be an object"));
@@ -24,22 +24,27 @@ pub(super) fn load_options(options: Option<JsValue>) -> Result<(Option<js_sys::F
     let object: &js_sys::Object = options.unchecked_ref();
     for key in js_sys::Object::keys(object).iter() {
         let key = key.as_string().unwrap_or_default();
-        if key != "onProgress" && key != "cache" {
-            return Err(Error::invalid(format!("options: unknown field `{key}`, expected `onProgress` or `cache`")));
+        if !["onProgress", "progress_callback", "cache"].contains(&key.as_str()) {
+            return Err(Error::invalid(format!(
+                "options: unknown field `{key}`, expected `onProgress`, `progress_callback` or `cache`"
+            )));
         }
     }
     let get = |k: &str| js_sys::Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let on_progress = match get("onProgress") {
-        v if v.is_undefined() || v.is_null() => None,
-        v => Some(
-            v.dyn_into::<js_sys::Function>().map_err(|_| Error::invalid("options.onProgress must be a function"))?,
-        ),
+    let function = |k: &str| match get(k) {
+        v if v.is_undefined() || v.is_null() => Ok(None),
+        v => v
+            .dyn_into::<js_sys::Function>()
+            .map(Some)
+            .map_err(|_| Error::invalid(format!("options.{k} must be a function"))),
     };
+    let callbacks =
+        fetch::Callbacks { on_progress: function("onProgress")?, progress_callback: function("progress_callback")? };
     let cache = match get("cache") {
         v if v.is_undefined() => true,
         v => v.as_bool().ok_or_else(|| Error::invalid("options.cache must be a boolean"))?,
     };
-    Ok((on_progress, cache))
+    Ok((callbacks, cache))
 }
 
 /// The `source` argument of `load`: the JS glue replaces a missing one by the bundled models.
@@ -108,12 +113,12 @@ impl RelevanceModel {
         options: Option<LoadOptionsArg>,
     ) -> Result<RelevanceModel, JsValue> {
         let source = source_arg(source).map_err(|e| to_js(&e))?;
-        let (on_progress, use_cache) = load_options(options.map(Into::into)).map_err(|e| to_js(&e))?;
+        let (callbacks, use_cache) = load_options(options.map(Into::into)).map_err(|e| to_js(&e))?;
         let manifest_bytes = fetch::fetch_small(&source, "relevance.json").await.map_err(|e| to_js(&e))?;
         let manifest = Manifest::parse(&manifest_bytes).map_err(|e| to_js(&e))?;
         let cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
-        let mut progress = fetch::Progress::new(on_progress, total as f64);
+        let mut progress = fetch::Progress::new(callbacks, &manifest.version, total as f64);
         let mut files = Vec::with_capacity(4);
         let optional = manifest.sensitive.as_ref().map(|_| "sensitive");
         for name in ["encoder", "head", "tokenizer"].into_iter().chain(optional) {
@@ -132,6 +137,7 @@ impl RelevanceModel {
             sensitive: files.get(3).map(Vec::as_slice),
         })
         .map_err(|e| to_js(&e))?;
+        progress.ready("relevance");
         Ok(RelevanceModel { inner: Rc::new(inner) })
     }
 

@@ -36,6 +36,10 @@ extern "C" {
     pub type PromiseSelections;
     #[wasm_bindgen(typescript_type = "Promise<Composed>")]
     pub type PromiseComposed;
+    #[wasm_bindgen(typescript_type = "SelectionPayload | { attributes: SharedAttribute[] }")]
+    pub type SelectionPayloadArg;
+    #[wasm_bindgen(typescript_type = "Rendered")]
+    pub type RenderedArg;
 
     #[wasm_bindgen(typescript_type = "Promise<Added>")]
     pub type PromiseAdded;

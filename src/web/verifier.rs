@@ -78,13 +78,15 @@ impl VerifierModel {
         let encoder = relevance.shared();
         let promise = future_to_promise(async move {
             let load = async {
-                let (source, (on_progress, use_cache)) = (source?, options?);
+                let (source, (callbacks, use_cache)) = (source?, options?);
                 let manifest_bytes = fetch::fetch_small(&source, "verifier.json").await?;
-                let entry = VerifierManifest::parse(&manifest_bytes)?.head()?.clone();
+                let manifest = VerifierManifest::parse(&manifest_bytes)?;
+                let entry = manifest.head()?.clone();
                 let cache = if use_cache { fetch::open_cache().await } else { None };
-                let mut progress = fetch::Progress::new(on_progress, entry.bytes as f64);
+                let mut progress = fetch::Progress::new(callbacks, &manifest.version, entry.bytes as f64);
                 let head = fetch::fetch_file(&source, &entry, cache.as_ref(), &mut progress).await?;
                 let model = CoreVerifier::from_bytes(&manifest_bytes, &head, &encoder)?;
+                progress.ready("verifier");
                 Ok::<_, Error>(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
             };
             load.await.map(JsValue::from).map_err(|e| to_js(&e))

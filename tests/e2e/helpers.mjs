@@ -42,8 +42,19 @@ export function mockOpenAi(answer) {
     req.on("end", () => {
       const body = JSON.parse(raw);
       requests.push({ path: req.url, authorization: req.headers.authorization ?? null, body, raw });
+      const text = answer(body);
+      if (body.stream) {
+        // Chat Completions streaming (server-sent events), as AI SDK's streamText asks for.
+        res.writeHead(200, { ...cors, "content-type": "text/event-stream" });
+        const chunk = (delta, finish) => `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 0,
+          model: body.model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        return res.end(chunk({ role: "assistant", content: text }, null) + chunk({}, "stop") + "data: [DONE]\n\n");
+      }
       res.writeHead(200, { ...cors, "content-type": "application/json" });
-      res.end(JSON.stringify({ choices: [{ message: { role: "assistant", content: answer(body) } }] }));
+      // The Responses API's reply shape at /responses, Chat Completions' elsewhere.
+      res.end(JSON.stringify(req.url.endsWith("/responses")
+        ? { output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text }] }] }
+        : { choices: [{ message: { role: "assistant", content: text } }] }));
     });
   });
   return new Promise((ok) => server.listen(0, "127.0.0.1", () =>

@@ -96,3 +96,45 @@ test("every request body carries exactly the selected attributes and none of the
     mock.server.close();
   }
 });
+
+test("the Responses API switch sends instructions + input with the same guarantees", async () => {
+  const isExtractionR = (body) => (body.instructions ?? "").startsWith("You extract durable facts");
+  const mock = await mockOpenAi((body) => (isExtractionR(body) ? "[]" : "A real model would answer here."));
+  try {
+    await withDemo(async (page, url, errors) => {
+      await page.goto(`${url}?privacy-responses`);
+      await modelsReady(page);
+      await openProfile(page, `privacy-r-${Date.now()}`);
+      await page.setInputFiles("#import", { name: "seed.json", mimeType: "application/json", buffer: Buffer.from(exportFile()) });
+      await page.waitForFunction(() => document.getElementById("count").textContent === "(30)");
+      await page.click("#backend summary");
+      await page.check("input[name=backend][value=openai]");
+      await page.fill("#api-url", mock.url);
+      await page.fill("#api-model", "mock-model");
+      await page.selectOption("#api-kind", "responses");
+      const prompt = PROMPTS[0];
+      await page.fill("#prompt", prompt);
+      await page.click("#chat-form button");
+      await page.waitForFunction(() => document.querySelectorAll("#messages li.assistant").length === 1);
+      for (let t = 0; mock.requests.length < 2 && t < 600; t++) await new Promise((r) => setTimeout(r, 100)); // the extraction call
+      const panel = await page.$$eval("#turns li.turn:nth-child(1) .sent li:not(.none)", (lis) => lis.map((li) => li.textContent.replace(/ \(\d\.\d\d\)$/, "")));
+      assert.equal(await page.textContent("#error"), "");
+      const [chat, ...rest] = mock.requests.filter((r) => !isExtractionR(r.body));
+      assert.equal(rest.length, 0);
+      assert.equal(chat.path, "/v1/responses");
+      assert.equal(chat.body.model, "mock-model");
+      assert.deepEqual(chat.body.input.at(-1), { role: "user", content: prompt });
+      assert.ok(!("messages" in chat.body));
+      const carried = TEXTS.filter((t) => chat.raw.includes(JSON.stringify(t).slice(1, -1)));
+      assert.deepEqual(carried.sort(), [...panel].sort(), "the request carries exactly what the panel shows");
+      assert.equal("instructions" in chat.body, panel.length > 0);
+      const extraction = mock.requests.find((r) => isExtractionR(r.body));
+      assert.equal(extraction.path, "/v1/responses", "extraction goes through the same API");
+      assert.ok(extraction.body.input.every((m) => m.role !== "system"));
+      assert.ok(mock.requests.every((r) => !r.raw.includes("depression")));
+      assert.deepEqual(errors, []);
+    });
+  } finally {
+    mock.server.close();
+  }
+});

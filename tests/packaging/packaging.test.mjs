@@ -7,10 +7,11 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startProcess, startServer } from "../../tools/serve.mjs";
 import { launch } from "../../tools/chromium.mjs";
+import { mockOpenAi } from "../e2e/helpers.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "../..");
@@ -49,13 +50,13 @@ function run(cmd, args, cwd) {
 
 // npm ci from the committed lockfile (skipped while node_modules matches it), then the packed tarball.
 function install(name, turnTo) {
-  const dir = join(here, name);
+  const dir = isAbsolute(name) ? name : join(here, name);
   const stamp = join(dir, "node_modules/.package-lock.json");
   if (!existsSync(stamp) || statSync(join(dir, "package-lock.json")).mtimeMs > statSync(stamp).mtimeMs) {
     run("npm", ["ci", "--no-audit", "--no-fund"], dir);
   }
   run("npm", ["install", "--no-save", "--no-audit", "--no-fund", tarball], dir);
-  copyFileSync(join(here, "turn.js"), join(dir, turnTo));
+  if (turnTo) copyFileSync(join(here, "turn.js"), join(dir, turnTo));
   return dir;
 }
 
@@ -188,5 +189,141 @@ test("Next.js: a client component, next build + next start", async () => {
     checkTurn("next", await turnIn(server.url));
   } finally {
     await server.stop();
+  }
+});
+
+// The block of attributes in a prompt the model received, as the texts it quotes (null when there is none).
+function quotedIn(prompt) {
+  const block = prompt.filter((m) => m.role === "system").map((m) => m.content).find((c) => c.includes("<user_attributes>"));
+  if (!block) return null;
+  const body = block.slice(block.indexOf("<user_attributes>\n") + 18, block.indexOf("\n</user_attributes>"));
+  return body.split("\n").map((line) => JSON.parse(line));
+}
+
+test("AI SDK: the middleware (ai@7 and ai@6), a tool loop, and the useChat hand-off to a server", async () => {
+  const dir = install("ai-sdk");
+  run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "."], dir);
+  run(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--logLevel", "warn"], dir);
+  assertShipped(join(dir, "dist"));
+  const server = await serve(dir, ["server.mjs"]);
+  let r;
+  try {
+    r = await turnIn(server.url);
+  } finally {
+    await server.stop();
+  }
+  const FACTS = ["The user is vegetarian.", "The user cooks dinner for a family of five.",
+    "The user drives a red truck.", "The user is learning the cello."];
+  const PROMPT = "Plan a week of dinners for my household.";
+  const INSTRUCTIONS = "You are a helpful cooking assistant.";
+  // Each user turn: one disclosure, and every prompt the model received quotes exactly its attributes and
+  // mentions no other stored attribute anywhere.
+  for (const name of ["generateV4", "streamV4", "toolLoopV4", "generateV3", "streamV3", "handoff"]) {
+    const { prompts, disclosures } = r[name];
+    assert.equal(disclosures.length, 1, `${name}: one disclosure per user turn`);
+    assert.equal(disclosures[0].length, 2, name);
+    assert.equal(prompts.length, name === "toolLoopV4" ? 2 : 1, name);
+    for (const prompt of prompts) {
+      assert.deepEqual(quotedIn(prompt), disclosures[0], name);
+      const all = JSON.stringify(prompt);
+      for (const fact of FACTS.filter((f) => !disclosures[0].includes(f))) assert.ok(!all.includes(fact), `${name} leaked ${fact}`);
+      const user = prompt.filter((m) => m.role === "user");
+      assert.deepEqual(user.at(-1).content, [{ type: "text", text: PROMPT }], name);
+    }
+  }
+  const systems = (name) => r[name].prompts[0].filter((m) => m.role === "system").map((m) => m.content);
+  assert.equal(systems("generateV4")[0], INSTRUCTIONS, "placement end: after the app's instructions");
+  assert.equal(systems("streamV4")[1], INSTRUCTIONS, "placement start: before them");
+  assert.equal(systems("generateV3")[0], INSTRUCTIONS);
+  assert.equal(systems("handoff")[0].startsWith(`${INSTRUCTIONS}\n\nFacts the user chose`), true, "the server's instructions come first");
+  assert.deepEqual(r.toolLoopV4.prompts[1].map((m) => m.role), ["system", "user", "assistant", "tool"], "the second step keeps the turn's block");
+  assert.deepEqual(r.nothingSelected.disclosures, [[]]);
+  assert.ok(r.nothingSelected.prompts[0].every((m) => m.role !== "system"), "nothing selected: no system content added");
+  // The hand-off body carries the selection as data and nothing else about the user.
+  assert.deepEqual(Object.keys(r.handoffBody).sort(), ["discreet", "id", "messages", "trigger"]);
+  assert.equal(r.handoffBody.discreet.format, "selection");
+  assert.deepEqual(r.handoffBody.discreet.attributes.map((a) => a.text), r.handoff.disclosures[0]);
+  assert.deepEqual(r.badOptions, ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+  console.log(`ai-sdk: ok, disclosed ${JSON.stringify(r.generateV4.disclosures[0])}`);
+});
+
+test("examples/vite-ai-sdk: built with the packed package, one turn against a local OpenAI-compatible endpoint", async () => {
+  const dir = install(join(root, "examples/vite-ai-sdk"));
+  run(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--logLevel", "warn"], dir);
+  assertShipped(join(dir, "dist"));
+  const mock = await mockOpenAi(() => "Here is a plan.");
+  const { server, url } = await startServer({ port: 0, quiet: true, mounts: [["/", join(dir, "dist")]] });
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(url);
+    await page.waitForFunction(() => globalThis.exampleReady, null, { timeout: 180_000 });
+    for (const fact of ["The user is vegetarian.", "The user plays the tuba."]) {
+      await page.fill("#fact", fact);
+      await page.click("#add");
+      await page.waitForSelector("#status:has-text('stored')");
+      await page.evaluate(() => { document.getElementById("status").textContent = ""; });
+    }
+    await page.fill("#base-url", mock.url);
+    await page.fill("#model", "mock-model");
+    await page.click("#chat button:not([type=button])");
+    await page.waitForFunction(() => document.getElementById("answer").textContent !== "");
+    assert.equal(await page.textContent("#answer"), "Here is a plan.");
+    const disclosed = await page.$$eval("#disclosed li", (lis) => lis.map((li) => li.textContent));
+    assert.equal(mock.requests.length, 1);
+    const [{ path, body }] = mock.requests;
+    assert.equal(path, "/v1/chat/completions");
+    assert.equal(body.model, "mock-model");
+    assert.equal(body.messages[0].content, "You are a helpful assistant.");
+    assert.deepEqual(body.messages.at(-1), { role: "user", content: "Plan a week of dinners for me." });
+    const sent = quotedIn(body.messages) ?? [];
+    assert.deepEqual(sent, disclosed[0] === "nothing about you" ? [] : disclosed, "the request quotes exactly what the page lists");
+    for (const fact of ["The user is vegetarian.", "The user plays the tuba."].filter((f) => !sent.includes(f))) {
+      assert.ok(!JSON.stringify(body).includes(fact), `leaked ${fact}`);
+    }
+    assert.deepEqual(errors, []);
+    console.log(`examples/vite-ai-sdk: ok, sent ${JSON.stringify(sent)}`);
+  } finally {
+    await browser.close();
+    server.close();
+    mock.server.close();
+  }
+});
+
+test("examples/next-use-chat: useChat in the browser, the selection rendered by the route handler", async () => {
+  const dir = install(join(root, "examples/next-use-chat"));
+  run(process.execPath, ["node_modules/next/dist/bin/next", "build"], dir);
+  const mock = await mockOpenAi(() => "Here is a plan.");
+  Object.assign(process.env, { OPENAI_BASE_URL: mock.url, OPENAI_MODEL: "mock-model" });
+  const server = await serve(dir, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p"]);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector("#status:has-text('ready')", { timeout: 180_000 });
+    await page.click("#add");
+    await page.waitForFunction(() => document.getElementById("fact").value === "");
+    await page.click("#send");
+    await page.waitForSelector("#messages li.assistant:has-text('Here is a plan.')", { timeout: 60_000 });
+    const disclosed = await page.$$eval("#disclosed li", (lis) => lis.map((li) => li.textContent));
+    assert.equal(await page.getAttribute("#disclosed", "data-turns"), "1");
+    assert.equal(mock.requests.length, 1);
+    const [{ body }] = mock.requests;
+    assert.equal(body.model, "mock-model");
+    assert.ok(body.messages[0].content.startsWith("You are a helpful assistant."), body.messages[0].content);
+    assert.deepEqual(quotedIn(body.messages) ?? [], disclosed, "the model received exactly what left the device");
+    assert.deepEqual(body.messages.at(-1), { role: "user", content: "Plan a week of dinners for me." });
+    assert.deepEqual(errors, []);
+    console.log(`examples/next-use-chat: ok, sent ${JSON.stringify(disclosed)}`);
+  } finally {
+    await browser.close();
+    await server.stop();
+    mock.server.close();
+    delete process.env.OPENAI_BASE_URL;
+    delete process.env.OPENAI_MODEL;
   }
 });

@@ -10,10 +10,9 @@ export async function sendTurn({ d, hasModel, backend, prompt, history, learn })
   // Every usable attribute with its score, for the panel (cached vectors: cheap), then the real choice.
   const scored = hasModel ? await d.select(prompt, { maxAttributes: 100000, threshold: 0, includeReview: true }) : [];
   const selection = hasModel ? await d.select(prompt) : [];
-  const { payload, disclosure, withheld } = await d.compose(prompt, selection);
-  const messages = [...payload.messages];
-  messages.splice(messages.length - 1, 0, ...history);
-  const reply = await backend.chat(messages);
+  const { payload, disclosure, withheld } = await d.compose(prompt, selection, { format: backend.format });
+  const request = backend.request(payload, history);
+  const reply = await backend.send(request);
   const all = await d.list();
   const sentIds = new Set(payload.attributeIds);
   const withheldWhy = new Map(withheld.map((w) => [w.attributeId, w.reason]));
@@ -25,7 +24,7 @@ export async function sendTurn({ d, hasModel, backend, prompt, history, learn })
     const conversation = [{ role: "user", content: prompt, id: `t${turnNo}-user` }, { role: "assistant", content: reply, id: `t${turnNo}-assistant` }];
     report = await d.ingest(conversation, (promptMessages) => backend.chat(promptMessages), { conversationId: `demo-${Date.now()}` });
   }
-  return { prompt, reply, selection: selection.filter((s) => sentIds.has(s.attribute.id)), kept, messages, disclosure, report };
+  return { prompt, reply, selection: selection.filter((s) => sentIds.has(s.attribute.id)), kept, request, disclosure, report };
 }
 
 function keptWhy({ attribute, score, withheld }) {
@@ -47,7 +46,7 @@ export function turnCard(turn, index) {
     el("div", { className: "small", textContent: `Left the device (${turn.selection.length}):` }), sent,
     el("details", {}, el("summary", { textContent: `Kept on the device (${turn.kept.length})` }), kept),
     el("details", {}, el("summary", { textContent: "Exact payload sent" }),
-      el("pre", { className: "payload", textContent: JSON.stringify(turn.messages, null, 1) })));
+      el("pre", { className: "payload", textContent: JSON.stringify(turn.request, null, 1) })));
 }
 
 export function ingestNote(report) {

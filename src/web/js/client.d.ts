@@ -1,4 +1,4 @@
-import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress,
+import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress, ProgressInfo,
   ModelSource, NewAttribute, OpenOptions, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
@@ -21,6 +21,7 @@ export interface RemoteDiscreet {
 
 export interface WorkerLoadOptions {
   onProgress?: (progress: LoadProgress) => void;
+  progress_callback?: (info: ProgressInfo) => void;
   cache?: boolean;
 }
 

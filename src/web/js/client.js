@@ -27,6 +27,7 @@ export class DiscreetWorker {
       const call = this.#pending.get(data.id);
       if (!call) return;
       if (data.progress) return call.onProgress?.(data.progress);
+      if (data.info) return call.progressCallback?.(data.info);
       this.#pending.delete(data.id);
       data.ok ? call.resolve(data.result) : call.reject(discreetError(data.error.message, data.error.code));
     };
@@ -48,19 +49,21 @@ export class DiscreetWorker {
     return new DiscreetWorker(worker);
   }
 
-  #send(op, args, onProgress) {
+  #send(op, args, onProgress, progressCallback) {
     if (this.#dead) return Promise.reject(this.#dead);
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#pending.set(id, { resolve, reject, onProgress, progressCallback });
       this.#worker.postMessage({ id, op, args });
     });
   }
 
   /** Loads the relevance model inside the worker (with no `source`, the bundled one); every store opened there uses it. */
   loadModel(source, options = {}) {
-    const { onProgress, ...rest } = options;
-    return this.#send("loadModel", [cloneable(source), rest], onProgress);
+    // Functions cannot cross to the worker: it reports each kind of event back, and they are called here.
+    const { onProgress, progress_callback, ...rest } = options;
+    return this.#send("loadModel", [cloneable(source), { ...rest, onProgress: !!onProgress, progress_callback: !!progress_callback }],
+      onProgress, progress_callback);
   }
 
   async open(options) {

@@ -1,6 +1,6 @@
 // Discreet in a Web Worker: inference and IndexedDB work off the page's main
 // thread. Started by `DiscreetWorker` (client.js); speaks a small request/reply
-// protocol: { id, op, args } -> { id, ok, result | error } and { id, progress }.
+// protocol: { id, op, args } -> { id, ok, result | error }, and { id, progress } / { id, info } while loading.
 import init, { Discreet, RelevanceModel } from "./discreet.js";
 
 const ready = init();
@@ -21,9 +21,11 @@ const ops = {
     return handle;
   },
   async loadModel(id, source, options) {
+    const { onProgress, progress_callback, ...rest } = options ?? {};
     model = await RelevanceModel.load(source ?? undefined, {
-      ...options,
-      onProgress: (progress) => self.postMessage({ id, progress }),
+      ...rest,
+      ...(onProgress && { onProgress: (progress) => self.postMessage({ id, progress }) }),
+      ...(progress_callback && { progress_callback: (info) => self.postMessage({ id, info }) }),
     });
     for (const d of stores.values()) d.useModel(model);
     return { version: model.version, threshold: model.threshold };
