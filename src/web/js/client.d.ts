@@ -1,5 +1,5 @@
 import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress, ProgressInfo,
-  ModelSource, NewAttribute, OpenOptions, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
+  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
 export interface RemoteDiscreet {
@@ -13,7 +13,8 @@ export interface RemoteDiscreet {
   importJson(json: string, options?: ImportOptions): Promise<ImportReport>;
   disclosures(): Promise<Disclosure[]>;
   select(prompt: string, options?: SelectOptions): Promise<Selection[]>;
-  compose(prompt: string, selection: Selection[], options?: ComposeOptions): Promise<Composed>;
+  compose<F extends PayloadFormat = "openai">(prompt: string, selection: Selection[],
+    options?: ComposeOptions & { format?: F }): Promise<Composed<Extract<Payload, { format: F }>>>;
   settings(): Promise<PrivacySettings>;
   setAllowedSensitive(categories: Sensitivity[]): Promise<PrivacySettings>;
   close(): Promise<void>;

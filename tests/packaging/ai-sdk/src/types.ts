@@ -59,7 +59,12 @@ export function middleware(worker: DiscreetWorker) {
   const again = withDiscreet(new MockLanguageModelV4(), { discreet: d, placement: "start", select: { maxAttributes: 3 } });
   const transport = new DefaultChatTransport({ api: "/api/chat", prepareSendMessagesRequest: discreetRequest({ discreet: d }) });
   void v3, wrapped, again, transport;
-  return worker.open({ user: "u" }).then((remote) => discreetMiddleware({ discreet: remote }));
+  return worker.open({ user: "u" }).then(async (remote) => {
+    const { format, attributeIds, ...request } = (await remote.compose("q", [], { format: "anthropic" })).payload;
+    const params: Anthropic.MessageCreateParamsNonStreaming = { model: "claude-sonnet-4-5", max_tokens: 512, ...request };
+    void format, attributeIds, params;
+    return discreetMiddleware({ discreet: remote });
+  });
 }
 
 export async function server(body: { discreet?: { format: "selection"; attributes: { id: string; text: string }[]; attributeIds: string[] } }) {
