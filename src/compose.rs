@@ -75,8 +75,8 @@ impl ComposeOptions {
     pub fn check(&self) -> Result<()> {
         if self.system_role.is_some() && self.format != PayloadFormat::Openai {
             return Err(Error::invalid(format!(
-                "options.systemRole applies to the \"openai\" format only, not {:?}",
-                self.format
+                "options.systemRole applies to the \"openai\" format only, not {}",
+                serde_json::to_string(&self.format).unwrap_or_default()
             )));
         }
         if self.instructions.is_some() && self.format == PayloadFormat::Selection {
@@ -325,10 +325,13 @@ pub fn compose(prompt: &str, chosen: &[&Attribute], options: &ComposeOptions) ->
                 None => prompt.to_string(),
             },
         },
+        // Ids by position, not the stored ids: a server that receives every turn's selection must not get a
+        // stable identifier per fact to link conversations with (`attributeIds` maps them back locally).
         PayloadFormat::Selection => Request::Selection {
             attributes: kept
                 .iter()
-                .map(|(id, text)| SharedAttribute { id: id.to_string(), text: text.to_string() })
+                .enumerate()
+                .map(|(i, (_, text))| SharedAttribute { id: i.to_string(), text: text.to_string() })
                 .collect(),
         },
     };
@@ -432,7 +435,7 @@ mod tests {
                 PayloadFormat::Selection => {
                     assert_eq!(
                         json["attributes"],
-                        serde_json::json!([{ "id": "a1", "text": "The user is vegetarian." }])
+                        serde_json::json!([{ "id": "0", "text": "The user is vegetarian." }])
                     );
                 }
                 _ => {
@@ -491,8 +494,10 @@ mod tests {
         let dev = ComposeOptions { system_role: Some(SystemRole::Developer), ..ComposeOptions::default() };
         dev.check().unwrap();
         assert_eq!(messages(&compose("q", &[&veg], &dev).0)[0].role, "developer");
-        let wrong = ComposeOptions { system_role: Some(SystemRole::Developer), ..with(PayloadFormat::Anthropic) };
-        assert_eq!(wrong.check().unwrap_err().code(), "E_INVALID_INPUT");
+        let wrong = ComposeOptions { system_role: Some(SystemRole::Developer), ..with(PayloadFormat::OpenaiResponses) };
+        let err = wrong.check().unwrap_err();
+        assert_eq!(err.code(), "E_INVALID_INPUT");
+        assert!(err.to_string().contains("\"openai-responses\""), "{err}");
         let long =
             ComposeOptions { instructions: Some("x".repeat(MAX_INSTRUCTIONS_CHARS + 1)), ..ComposeOptions::default() };
         assert!(long.check().unwrap_err().to_string().contains("limit"));
@@ -517,7 +522,8 @@ mod tests {
             &ComposeOptions { instructions: Some("Be brief.".into()), ..with(PayloadFormat::AiSdk) },
         );
         assert_eq!(rendered.instructions.as_deref(), direct.instructions());
-        assert_eq!(rendered.attribute_ids, ["a1"]);
+        assert_eq!(sent.attribute_ids, ["a1"], "the stored ids stay with the app");
+        assert_eq!(rendered.attribute_ids, ["0"], "the server sees positions");
         // A client that skipped the screening does not get instructions through.
         let forged = [SharedAttribute { id: "e1".into(), text: evil.text.clone() }];
         let rendered = render_selection(&forged, None).unwrap();

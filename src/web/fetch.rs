@@ -132,14 +132,16 @@ impl Progress {
         self.info(&[("status", status.into()), ("name", self.name.as_str().into()), ("file", file.into())]);
     }
 
-    /// A file starts: `initiate`; `download` when its bytes come from the network.
-    pub fn start(&mut self, file: &str, bytes: u64, download: bool) {
+    /// A file starts (`initiate`, once per file).
+    pub fn start(&mut self, file: &str, bytes: u64) {
         self.file_loaded = 0.0;
         self.file_total = bytes as f64;
         self.status("initiate", file);
-        if download {
-            self.status("download", file);
-        }
+    }
+
+    /// Its bytes come from the network (not the cache or the caller).
+    fn downloading(&self, file: &str) {
+        self.status("download", file);
     }
 
     fn advance(&mut self, file: &str, bytes: f64) {
@@ -241,7 +243,7 @@ pub async fn fetch_file(
     let url = match source.locate(&entry.path)? {
         Location::Bytes(bytes) => {
             check(entry, &bytes).await?;
-            progress.start(&entry.path, entry.bytes, false);
+            progress.start(&entry.path, entry.bytes);
             progress.advance(&entry.path, bytes.len() as f64);
             progress.done(&entry.path);
             return Ok(bytes);
@@ -250,11 +252,11 @@ pub async fn fetch_file(
     };
     // The checksum in the key: a new model version never meets an old cached file.
     let key = format!("{url}?sha256={}", entry.sha256);
+    progress.start(&entry.path, entry.bytes);
     if let Some(cache) = cache {
         if let Ok(hit) = call(cache, "match", &[&JsValue::from_str(&key)]).await {
             if !hit.is_undefined() {
                 let before = progress.loaded;
-                progress.start(&entry.path, entry.bytes, false);
                 if let Ok(bytes) = read_body(&hit, &entry.path, progress).await {
                     if check(entry, &bytes).await.is_ok() {
                         progress.done(&entry.path);
@@ -266,7 +268,7 @@ pub async fn fetch_file(
             }
         }
     }
-    progress.start(&entry.path, entry.bytes, true);
+    progress.downloading(&entry.path);
     let bytes = download(&url, entry, progress).await?;
     progress.done(&entry.path);
     if let Some(cache) = cache {

@@ -17,7 +17,8 @@ struct SelectionInput {
     #[serde(default)]
     format: Option<String>,
     attributes: Vec<SharedAttribute>,
-    /// Sent along by `compose`; the rendered ids are recomputed, so only read for its shape.
+    /// In `compose`'s output; the server has no use for it (the rendered ids are the attributes'), so it is
+    /// accepted, not read.
     #[serde(default)]
     #[allow(dead_code)]
     attribute_ids: Option<Vec<String>>,
@@ -38,13 +39,15 @@ pub fn render_selection(
             None => None,
         };
         let value: JsValue = selection.into();
-        if let Ok(attributes) = js_sys::Reflect::get(&value, &"attributes".into()) {
-            if js_sys::Array::is_array(&attributes)
-                && js_sys::Array::from(&attributes).length() > MAX_SHARED_ATTRIBUTES as u32
-            {
-                return Err(crate::error::Error::invalid(format!(
-                    "selection.attributes has more than {MAX_SHARED_ATTRIBUTES} entries"
-                )));
+        // Counted before anything is copied: the selection comes from a client.
+        for field in ["attributes", "attributeIds"] {
+            if let Ok(list) = js_sys::Reflect::get(&value, &field.into()) {
+                if js_sys::Array::is_array(&list) && js_sys::Array::from(&list).length() > MAX_SHARED_ATTRIBUTES as u32
+                {
+                    return Err(crate::error::Error::invalid(format!(
+                        "selection.{field} has more than {MAX_SHARED_ATTRIBUTES} entries"
+                    )));
+                }
             }
         }
         let input: SelectionInput = args::record("selection", value)?;

@@ -253,7 +253,9 @@ export type ModelFiles = { [file: string]: string | URL | Uint8Array | ArrayBuff
 
 /** Transformers.js's progress events (`progress_callback`), so apps can reuse their download UI.
  * Per file: "initiate", "download" (only when it comes from the network, not the cache), "progress", "done";
- * then one "ready" for the model. `loaded`/`total`/`progress` are the file's; `total*` cover every file. */
+ * then one "ready" for the model. `loaded`/`total`/`progress` are the file's; `total*` cover every file. A file read
+ * again (a broken transfer, a bad cached copy) takes its bytes back, so `totalLoaded` can step back once. When
+ * `VerifierModel.load()` also loads the relevance model, that load's events, with its own totals and "ready", come first. */
 export type ProgressInfo =
   | { status: "initiate" | "download" | "done"; name: string; file: string }
   | { status: "progress"; name: string; file: string; progress: number; loaded: number; total: number;

@@ -218,11 +218,11 @@ test("AI SDK: the middleware (ai@7 and ai@6), a tool loop, and the useChat hand-
   const INSTRUCTIONS = "You are a helpful cooking assistant.";
   // Each user turn: one disclosure, and every prompt the model received quotes exactly its attributes and
   // mentions no other stored attribute anywhere.
-  for (const name of ["generateV4", "streamV4", "toolLoopV4", "generateV3", "streamV3", "handoff"]) {
+  for (const name of ["generateV4", "streamV4", "toolLoopV4", "retryV4", "generateV3", "streamV3", "handoff"]) {
     const { prompts, disclosures } = r[name];
     assert.equal(disclosures.length, 1, `${name}: one disclosure per user turn`);
     assert.equal(disclosures[0].length, 2, name);
-    assert.equal(prompts.length, name === "toolLoopV4" ? 2 : 1, name);
+    assert.equal(prompts.length, ["toolLoopV4", "retryV4"].includes(name) ? 2 : 1, name);
     for (const prompt of prompts) {
       assert.deepEqual(quotedIn(prompt), disclosures[0], name);
       const all = JSON.stringify(prompt);
@@ -241,8 +241,9 @@ test("AI SDK: the middleware (ai@7 and ai@6), a tool loop, and the useChat hand-
   assert.ok(r.nothingSelected.prompts[0].every((m) => m.role !== "system"), "nothing selected: no system content added");
   // The hand-off body carries the selection as data and nothing else about the user.
   assert.deepEqual(Object.keys(r.handoffBody).sort(), ["discreet", "id", "messages", "trigger"]);
-  assert.equal(r.handoffBody.discreet.format, "selection");
-  assert.deepEqual(r.handoffBody.discreet.attributes.map((a) => a.text), r.handoff.disclosures[0]);
+  assert.deepEqual(r.handoffBody.discreet, { format: "selection",
+    attributes: r.handoff.disclosures[0].map((text, i) => ({ id: String(i), text })) });
+  assert.ok(!JSON.stringify(r.handoffBody).includes("attr_"), "no stored attribute id reaches the server");
   assert.deepEqual(r.badOptions, ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
   console.log(`ai-sdk: ok, disclosed ${JSON.stringify(r.generateV4.disclosures[0])}`);
 });

@@ -58,10 +58,10 @@ export declare function discreetRequest(options: DiscreetRequestOptions): (optio
   body?: Record<string, unknown> | undefined;
   trigger?: string;
   messageId?: string | undefined;
-}) => Promise<{ body: Record<string, unknown> & { discreet: SelectionPayload } }>;
+}) => Promise<{ body: Record<string, unknown> & { discreet: Omit<SelectionPayload, "attributeIds"> } }>;
 
 /** Server side: the system text for `body.discreet` after the app's `instructions`; undefined when neither. */
 export declare function discreetInstructions(
-  selection: SelectionPayload | { attributes: { id: string; text: string }[] } | null | undefined,
+  selection: Omit<SelectionPayload, "attributeIds"> | { attributes: { id: string; text: string }[] } | null | undefined,
   instructions?: string,
 ): Promise<string | undefined>;

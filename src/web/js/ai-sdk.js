@@ -11,11 +11,19 @@ function coded(code, message) {
 const MAX_QUERY_CHARS = 20_000;
 // Turns remembered for the later steps of a tool loop (several chats may interleave in one page).
 const REMEMBERED_TURNS = 32;
+// The SDK retries a failed model call with the same prompt; within this time that is the same turn, not a new
+// one. Later, the same text is a new turn (an app that sends only the last message): selected and logged again.
+const RETRY_WINDOW_MS = 60_000;
 
 function textOf(content) {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
   return content.filter((p) => p?.type === "text" && typeof p.text === "string").map((p) => p.text).join("\n");
+}
+
+// The conversation up to the user's message, by role and text: file parts would make a huge key.
+function turnKey(prompt, at) {
+  return JSON.stringify(prompt.slice(0, at + 1).filter((m) => m.role !== "system").map((m) => [m.role, textOf(m.content)]));
 }
 
 function lastUserIndex(prompt) {
@@ -61,21 +69,32 @@ export function discreetMiddleware({ discreet, query, placement = "end", select,
     const prompt = params.prompt;
     const at = lastUserIndex(prompt);
     if (at < 0) return null;
-    // The turn is the conversation up to and including the user's message.
-    const key = JSON.stringify(prompt.slice(0, at + 1).filter((m) => m.role !== "system"));
+    const key = turnKey(prompt, at);
+    // A later step of the turn (tool results follow the user's message), or a retry of its first call.
     const continuing = at < prompt.length - 1;
-    if (continuing && turns.has(key)) return turns.get(key);
+    const known = turns.get(key);
+    if (known && (continuing || Date.now() - known.at < RETRY_WINDOW_MS)) {
+      turns.delete(key);
+      turns.set(key, known);
+      return known.block;
+    }
     const text = await queryText(query, { params, prompt }, textOf(prompt[at].content));
-    let block = null;
-    if (text.trim()) {
+    const block = (async () => {
+      if (!text.trim()) return null;
       const selection = await discreet.select(text, select);
       const { payload } = await discreet.compose(text, selection, { format: "ai-sdk" });
-      block = payload.instructions ?? null;
-    }
+      return payload.instructions ?? null;
+    })();
+    // Remembered while it runs, so a concurrent retry waits for it instead of logging a second disclosure.
     turns.delete(key);
-    turns.set(key, block);
+    turns.set(key, { block, at: Date.now() });
     if (turns.size > REMEMBERED_TURNS) turns.delete(turns.keys().next().value);
-    return block;
+    try {
+      return await block;
+    } catch (e) {
+      turns.delete(key);
+      throw e;
+    }
   }
 
   return {
@@ -101,7 +120,8 @@ export function withDiscreet(model, options) {
 /**
  * For `useChat`'s transport (`new DefaultChatTransport({ prepareSendMessagesRequest })`): selects and composes
  * on the device for the last user message, and sends the selection as data in `body.discreet`; the server
- * renders it with `discreetInstructions`. The rest of the body is what the transport sends by default.
+ * renders it with `discreetInstructions`. The rest of the body is what the transport sends by default. Every request
+ * is a turn (also useChat's automatic resend after a client-side tool): selected and logged each time.
  */
 export function discreetRequest({ discreet, query, select } = {}) {
   checkStore(discreet, "discreetRequest");
@@ -109,14 +129,16 @@ export function discreetRequest({ discreet, query, select } = {}) {
   return async (options) => {
     const { id, messages = [], body, trigger, messageId } = options;
     const last = [...messages].reverse().find((m) => m?.role === "user");
-    const fallback = (last?.parts ?? []).filter((p) => p?.type === "text").map((p) => p.text).join("\n");
+    const parts = Array.isArray(last?.parts) ? last.parts : [];
+    const fallback = parts.filter((p) => p?.type === "text" && typeof p.text === "string").map((p) => p.text).join("\n");
     const text = await queryText(query, options, fallback);
-    let selection = { format: "selection", attributes: [], attributeIds: [] };
+    let attributes = [];
     if (text.trim()) {
       const picked = await discreet.select(text, select);
-      selection = (await discreet.compose(text, picked, { format: "selection" })).payload;
+      ({ attributes } = (await discreet.compose(text, picked, { format: "selection" })).payload);
     }
-    return { body: { ...body, id, messages, trigger, messageId, discreet: selection } };
+    // Without `attributeIds`: the stored ids would let the server link the user's conversations.
+    return { body: { ...body, id, messages, trigger, messageId, discreet: { format: "selection", attributes } } };
   };
 }
 

@@ -8,6 +8,10 @@ function discreetError(message, code) {
   return e;
 }
 
+function quietly(callback, event) {
+  try { callback?.(event); } catch { /* the app's callback threw: the load goes on */ }
+}
+
 // URL objects cannot be posted to a worker; their strings can.
 function cloneable(source) {
   if (source instanceof URL) return source.href;
@@ -26,8 +30,9 @@ export class DiscreetWorker {
     worker.onmessage = ({ data }) => {
       const call = this.#pending.get(data.id);
       if (!call) return;
-      if (data.progress) return call.onProgress?.(data.progress);
-      if (data.info) return call.progressCallback?.(data.info);
+      // A throwing progress callback is the app's bug; as on the main thread, it must not break the load.
+      if (data.progress) return quietly(call.onProgress, data.progress);
+      if (data.info) return quietly(call.progressCallback, data.info);
       this.#pending.delete(data.id);
       data.ok ? call.resolve(data.result) : call.reject(discreetError(data.error.message, data.error.code));
     };
@@ -62,6 +67,11 @@ export class DiscreetWorker {
   loadModel(source, options = {}) {
     // Functions cannot cross to the worker: it reports each kind of event back, and they are called here.
     const { onProgress, progress_callback, ...rest } = options;
+    for (const [name, f] of [["onProgress", onProgress], ["progress_callback", progress_callback]]) {
+      if (f != null && typeof f !== "function") {
+        return Promise.reject(discreetError(`options.${name} must be a function`, "E_INVALID_INPUT"));
+      }
+    }
     return this.#send("loadModel", [cloneable(source), { ...rest, onProgress: !!onProgress, progress_callback: !!progress_callback }],
       onProgress, progress_callback);
   }

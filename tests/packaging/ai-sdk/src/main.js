@@ -51,6 +51,12 @@ async function main() {
     if (r.text !== "done" || r.steps.length !== 2) throw new Error(`tool loop: ${r.steps.length} steps, ${r.text}`);
     return prompts;
   });
+  out.retryV4 = await step(d, async () => {
+    const { model, prompts } = recordingModel(MockLanguageModelV4, ["busy", "ok"]);
+    const r = await generateText({ model: withDiscreet(model, { discreet: d, select }), prompt: PROMPT, maxRetries: 1 });
+    if (r.text !== "ok") throw new Error(`retry: ${r.text}`);
+    return prompts;
+  });
   out.generateV3 = await step(d, async () => {
     const { model, prompts } = recordingModel(MockLanguageModelV3);
     const wrapped = ai6.wrapLanguageModel({ model, middleware: discreetMiddleware({ discreet: d, select, specificationVersion: "v3" }) });

@@ -1,10 +1,11 @@
 // Mock models that record the prompt each call receives: what a provider would have sent over the network.
-import { simulateReadableStream } from "ai";
+import { APICallError, simulateReadableStream } from "ai";
 
 const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } };
 const stop = { unified: "stop", raw: undefined };
 
-// `replies` are the doGenerate results in order ("tool:NAME" asks for a tool call); the last one repeats.
+// `replies` are the doGenerate results in order ("tool:NAME" asks for a tool call, "busy" fails with a
+// retryable 503); the last one repeats.
 export function recordingModel(MockModel, replies = ["ok"]) {
   const prompts = [];
   const reply = () => replies[Math.min(prompts.length - 1, replies.length - 1)];
@@ -12,6 +13,9 @@ export function recordingModel(MockModel, replies = ["ok"]) {
     doGenerate: async ({ prompt }) => {
       prompts.push(prompt);
       const r = reply();
+      if (r === "busy") {
+        throw new APICallError({ message: "busy", url: "mock://", requestBodyValues: {}, statusCode: 503, isRetryable: true });
+      }
       if (r.startsWith("tool:")) {
         return { content: [{ type: "tool-call", toolCallId: `call-${prompts.length}`, toolName: r.slice(5), input: "{}" }],
           finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] };
