@@ -84,16 +84,18 @@ impl ComposeOptions {
                 "options.instructions does not apply to the \"selection\" format: the server adds its own when it renders",
             ));
         }
-        if let Some(text) = &self.instructions {
-            let n = text.chars().count();
-            if n > MAX_INSTRUCTIONS_CHARS {
-                return Err(Error::invalid(format!(
-                    "options.instructions is {n} characters long; the limit is {MAX_INSTRUCTIONS_CHARS}"
-                )));
-            }
-        }
-        Ok(())
+        self.instructions.as_deref().map_or(Ok(()), check_instructions)
     }
+}
+
+fn check_instructions(text: &str) -> Result<()> {
+    let n = text.chars().count();
+    if n > MAX_INSTRUCTIONS_CHARS {
+        return Err(Error::invalid(format!(
+            "options.instructions is {n} characters long; the limit is {MAX_INSTRUCTIONS_CHARS}"
+        )));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,9 +373,7 @@ pub fn render_selection(attributes: &[SharedAttribute], instructions: Option<&st
             return Err(Error::invalid(format!("attributes[{i}].text must have 1 to {MAX_TEXT_CHARS} characters")));
         }
     }
-    if let Some(text) = instructions {
-        ComposeOptions { instructions: Some(text.to_string()), ..ComposeOptions::default() }.check()?;
-    }
+    instructions.map_or(Ok(()), check_instructions)?;
     let (kept, withheld) = screen(attributes.iter().map(|a| (a.id.as_str(), a.text.as_str())));
     Ok(Rendered {
         instructions: system_text(instructions, block_of(kept.iter().map(|(_, t)| *t))),

@@ -129,9 +129,7 @@ export function discreetRequest({ discreet, query, select } = {}) {
   return async (options) => {
     const { id, messages = [], body, trigger, messageId } = options;
     const last = [...messages].reverse().find((m) => m?.role === "user");
-    const parts = Array.isArray(last?.parts) ? last.parts : [];
-    const fallback = parts.filter((p) => p?.type === "text" && typeof p.text === "string").map((p) => p.text).join("\n");
-    const text = await queryText(query, options, fallback);
+    const text = await queryText(query, options, textOf(Array.isArray(last?.parts) ? last.parts : []));
     let attributes = [];
     if (text.trim()) {
       const picked = await discreet.select(text, select);
