@@ -106,9 +106,44 @@ def tokenize_seeds():
     write("tokenize", "invalid-utf8", b"\x30\xff\xfe\xc3(\xe2\x82 ok")
 
 
+# Same order as JS_ARG_READERS in src/fuzzing.rs: the first byte picks the reader.
+JS_ARG_READERS = ["open", "select", "compose-selection", "compose-options", "add", "import", "ingest",
+                  "set-allowed-sensitive", "messages", "candidates", "verify-context", "render-selection", "prompt", "prepare-turn"]
+
+
+def js_args_seeds():
+    seeds = {
+        "open": {"user": "alice", "encrypt": True},
+        "select": {"maxAttributes": 3, "includeReview": None, "threshold": 0.5},
+        "compose-selection": [{"attribute": {"id": "attr-1", "text": "The user is vegetarian."}, "score": 0.9}],
+        "compose-options": {"format": "openai", "systemRole": "developer", "instructions": "Be brief."},
+        "add": {"text": "The user keeps kosher.", "reason": "said so", "evidence": ["I keep kosher"],
+                "verdict": "accepted", "verifierScore": 0.9, "sensitivity": "religion"},
+        "import": {"mode": "replace"},
+        "ingest": {"conversationId": "c-1"},
+        "set-allowed-sensitive": ["health", "location"],
+        "messages": [{"role": "user", "content": "I'm vegetarian and I work night shifts as a nurse."},
+                     {"role": "assistant", "content": "Noted."}],
+        "candidates": [{"attribute": "The user is a nurse.", "reason": "said so", "confidence": 0.9, "evidence": ["I work as a nurse"]}],
+        "verify-context": {"userMessages": ["I'm a nurse"], "stored": ["The user is a nurse."]},
+        "render-selection": [{"format": "selection", "attributes": [{"id": "0", "text": "The user is vegetarian."}]}, "Be brief."],
+        "prompt": "Plan a week of dinners for me.",
+        "prepare-turn": {"maxAttributes": 3, "format": "anthropic", "instructions": "Be brief."},
+    }
+    for i, name in enumerate(JS_ARG_READERS):
+        write("js_args", name, bytes([i]) + json.dumps(seeds[name]).encode())
+    # Wrong shapes each reader must refuse with E_INVALID_INPUT.
+    write("js_args", "open-array", bytes([0]) + b"[1,2]")
+    write("js_args", "select-threshold-huge", bytes([1]) + b'{"threshold":1e300}')
+    write("js_args", "add-empty-text", bytes([4]) + b'{"text":"   "}')
+    write("js_args", "prepare-turn-role", bytes([13]) + b'{"format":"text","systemRole":"developer"}')
+    write("js_args", "render-many", bytes([11]) + json.dumps({"attributes": [{"id": str(i), "text": "t"} for i in range(101)]}).encode())
+
+
 if __name__ == "__main__":
     onnx_seeds()
     manifest_seeds()
     study_seeds()
     vector_seeds()
     tokenize_seeds()
+    js_args_seeds()

@@ -82,3 +82,74 @@ pub fn tokenize_bytes(tokenizer: &crate::model::TextTokenizer, data: &[u8]) {
     assert!(ids.len() >= 2 && ids.len() <= max, "{} ids for a limit of {max}", ids.len());
     assert!(ids.iter().all(|&id| (0..tokenizer.vocab_size() as i64).contains(&id)));
 }
+
+/// Readers of the binding's JS arguments, in the order the first input byte picks them (mod the
+/// count); `fuzz/seeds.py` writes one seed per reader with the same numbering.
+pub const JS_ARG_READERS: [&str; 13] = [
+    "open",
+    "select",
+    "compose-selection",
+    "compose-options",
+    "add",
+    "import",
+    "ingest",
+    "set-allowed-sensitive",
+    "messages",
+    "candidates",
+    "verify-context",
+    "render-selection",
+    "prompt",
+];
+
+/// Bytes as one JS argument (first byte: which reader; the rest: the JSON tree that
+/// serde-wasm-bindgen would hand it): a read either fails with `E_INVALID_INPUT` or gives a value
+/// within the limits the rest of the core relies on.
+pub fn js_args_bytes(data: &[u8]) {
+    if let Some(Err(e)) = js_args_read(data) {
+        assert_eq!(e.code(), "E_INVALID_INPUT", "{e}");
+    }
+}
+
+/// What `js_args_bytes` checks: `None` when the bytes are not a reader's pick and a JSON tree.
+pub fn js_args_read(data: &[u8]) -> Option<crate::error::Result<()>> {
+    use crate::arguments::*;
+    use serde_json::Value;
+    let [pick, json @ ..] = data else { return None };
+    let tree = serde_json::from_slice::<Value>(json).ok()?;
+    Some(match usize::from(*pick) % JS_ARG_READERS.len() {
+        0 => record::<OpenArgs>("options", tree).map(drop),
+        1 => optional_record::<SelectArgs>("options", tree).and_then(|a| a.options()).map(|o| {
+            assert!(o.threshold.is_none_or(|t| (0.0..=1.0).contains(&t)));
+        }),
+        2 => selection_ids(tree).map(drop),
+        3 => optional_record::<crate::compose::ComposeOptions>("options", tree).and_then(|o| o.check()),
+        4 => record::<crate::attribute::NewAttribute>("attribute", tree)
+            .and_then(|n| n.into_attribute("attr-fuzz".into(), 0.0))
+            .map(|a| assert!(!a.text.is_empty() && a.text.chars().count() <= crate::attribute::MAX_TEXT_CHARS)),
+        5 => optional_record::<ImportArgs>("options", tree).map(drop),
+        6 => optional_record::<IngestArgs>("options", tree).map(drop),
+        7 => list::<crate::attribute::Sensitivity>("categories", tree, 16).map(|c| assert!(c.len() <= 16)),
+        8 => list::<crate::extract::ChatMessage>("messages", tree, crate::extract::MAX_MESSAGES)
+            .and_then(|m| crate::extract::extraction_prompt(&m))
+            .map(|p| assert!(!p.is_empty())),
+        9 => list::<crate::extract::Candidate>("candidates", tree, crate::extract::MAX_CANDIDATES).map(drop),
+        10 => optional_record::<VerifyArgs>("context", tree).map(|a| drop(a.context())),
+        11 => {
+            // `[selection, instructions]` reaches both arguments; anything else is a selection alone.
+            let (selection, instructions) = match tree {
+                Value::Array(mut pair) if pair.len() == 2 => {
+                    let instructions = pair.pop().unwrap_or(Value::Null);
+                    (pair.pop().unwrap_or(Value::Null), instructions)
+                }
+                other => (other, Value::Null),
+            };
+            render_handoff(selection, instructions)
+                .map(|r| assert!(r.attribute_ids.len() <= crate::compose::MAX_SHARED_ATTRIBUTES))
+        }
+        12 => text("prompt", tree, 100_000).map(drop),
+        _ => optional_record::<TurnArgs>("options", tree)
+            .and_then(TurnArgs::split)
+            .and_then(|(s, _)| s.options())
+            .map(drop),
+    })
+}

@@ -1,6 +1,7 @@
 //! Discreet: on-device LLM personalization. The core is pure Rust and
 //! target-independent; the browser binding lives in `web` alone.
 
+pub mod arguments;
 pub mod attribute;
 pub mod compose;
 mod digest;
@@ -18,6 +19,7 @@ pub mod profile;
 pub mod select;
 pub mod sensitive;
 pub mod store;
+pub mod turn;
 pub mod vector_cache;
 mod vector_codec;
 pub mod verify;

@@ -20,8 +20,16 @@ use crate::vector_cache::{self, CachedVector};
 use crate::verify::{Context, Verification, Verifier};
 
 pub struct Profile<S, E> {
-    store: S,
-    env: E,
+    pub(crate) store: S,
+    pub(crate) env: E,
+}
+
+/// What can be offered for a prompt: attributes with their vectors, and those the model half of
+/// sensitive tagging just put in a category the user has not allowed.
+pub(crate) struct Candidates<'a> {
+    pub attributes: Vec<&'a Attribute>,
+    pub vectors: Vec<Vec<f32>>,
+    pub dropped: Vec<(&'a Attribute, Sensitivity)>,
 }
 
 /// Result of `add`: the stored attribute, and whether it is new or an
@@ -192,14 +200,28 @@ impl<S: Store, E: Env> Profile<S, E> {
         let allowed = self.store.settings().await?.allowed_sensitive;
         let eligible: Vec<&Attribute> =
             all.iter().filter(|a| a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed)).collect();
+        let candidates = self.candidates(model, eligible, &allowed).await?;
+        let refs: Vec<&[f32]> = candidates.vectors.iter().map(Vec::as_slice).collect();
+        let picked = Selector::new(model).select(prompt, &refs, options)?;
+        Ok(picked
+            .into_iter()
+            .map(|s| Selection { attribute: candidates.attributes[s.index].clone(), score: s.score })
+            .collect())
+    }
+
+    /// The eligible attributes with their vectors (from the cache, missing or stale ones computed
+    /// and cached), after the model half of sensitive tagging.
+    pub(crate) async fn candidates<'a>(
+        &self,
+        model: &RelevanceModel,
+        eligible: Vec<&'a Attribute>,
+        allowed: &[Sensitivity],
+    ) -> Result<Candidates<'a>> {
         let cached = self.store.vectors().await?;
         let (vectors, fresh) = vector_cache::resolve(&eligible, cached, model.version(), |t| model.embed_attribute(t))?;
         // The cache is an optimization: a full disk must not stop the chat.
         best_effort(self.store.put_vectors(&fresh).await)?;
-        let (eligible, vectors) = self.tag_by_model(model, eligible, vectors, &allowed).await?;
-        let refs: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
-        let picked = Selector::new(model).select(prompt, &refs, options)?;
-        Ok(picked.into_iter().map(|s| Selection { attribute: eligible[s.index].clone(), score: s.score }).collect())
+        self.tag_by_model(model, eligible, vectors, allowed).await
     }
 
     /// The model half of sensitive tagging, run on every untagged candidate
@@ -212,14 +234,16 @@ impl<S: Store, E: Env> Profile<S, E> {
         eligible: Vec<&'a Attribute>,
         vectors: Vec<Vec<f32>>,
         allowed: &[Sensitivity],
-    ) -> Result<(Vec<&'a Attribute>, Vec<Vec<f32>>)> {
+    ) -> Result<Candidates<'a>> {
         let untagged: Vec<usize> =
             (0..eligible.len()).filter(|&i| eligible[i].sensitivity == Sensitivity::None).collect();
         let refs: Vec<&[f32]> = untagged.iter().map(|&i| vectors[i].as_slice()).collect();
         let tags = model.sensitive_categories(&refs)?;
-        let mut drop = vec![false; eligible.len()];
+        let mut dropped_tag = vec![None; eligible.len()];
         for (&i, tag) in untagged.iter().zip(tags).filter(|(_, tag)| *tag != Sensitivity::None) {
-            drop[i] = !is_allowed(tag, allowed);
+            if !is_allowed(tag, allowed) {
+                dropped_tag[i] = Some(tag);
+            }
             // Re-read first so an edit made meanwhile (another tab) is not overwritten.
             let Some(mut current) = self.store.get(&eligible[i].id).await? else { continue };
             if current.text != eligible[i].text || current.sensitivity != Sensitivity::None {
@@ -229,7 +253,17 @@ impl<S: Store, E: Env> Profile<S, E> {
             // Withholding does not depend on the write: a full disk only means tagging again next turn.
             best_effort(self.store.put(&current).await)?;
         }
-        Ok(eligible.into_iter().zip(vectors).zip(drop).filter(|(_, d)| !d).map(|(pair, _)| pair).unzip())
+        let mut out = Candidates { attributes: vec![], vectors: vec![], dropped: vec![] };
+        for ((a, v), tag) in eligible.into_iter().zip(vectors).zip(dropped_tag) {
+            match tag {
+                Some(tag) => out.dropped.push((a, tag)),
+                None => {
+                    out.attributes.push(a);
+                    out.vectors.push(v);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The only way extracted attributes reach storage: the chat model's
@@ -375,7 +409,7 @@ impl<S: Store, E: Env> Profile<S, E> {
 
 /// A write that only saves work later (cached vectors, a tag that is applied
 /// anyway): a full quota is not an error, anything else is.
-fn best_effort(write: Result<()>) -> Result<()> {
+pub(crate) fn best_effort(write: Result<()>) -> Result<()> {
     match write {
         Ok(()) | Err(Error::Quota(_)) => Ok(()),
         Err(e) => Err(e),

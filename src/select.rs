@@ -41,16 +41,29 @@ impl<'m> Selector<'m> {
 
     /// `attribute_vectors` come from `RelevanceModel::embed_attribute`, cached by the caller.
     pub fn select(&self, prompt: &str, attribute_vectors: &[&[f32]], options: SelectOptions) -> Result<Vec<Scored>> {
+        let threshold = self.threshold(options)?;
+        if attribute_vectors.is_empty() || options.max_attributes == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(rank(&self.scores(prompt, attribute_vectors)?, threshold, options.max_attributes))
+    }
+
+    /// The threshold `select` applies: the caller's, else the model's calibrated one.
+    pub fn threshold(&self, options: SelectOptions) -> Result<f32> {
         let threshold = options.threshold.unwrap_or_else(|| self.model.threshold());
         if !(0.0..=1.0).contains(&threshold) {
             return Err(Error::invalid(format!("threshold {threshold} is not within 0..1")));
         }
-        if attribute_vectors.is_empty() || options.max_attributes == 0 {
+        Ok(threshold)
+    }
+
+    /// Every attribute's score, in input order: one prompt encoding, none when there is nothing to score.
+    pub fn scores(&self, prompt: &str, attribute_vectors: &[&[f32]]) -> Result<Vec<f32>> {
+        if attribute_vectors.is_empty() {
             return Ok(Vec::new());
         }
         let prompt_vector = self.model.embed_prompt(prompt)?;
-        let scores = self.model.score(&prompt_vector, attribute_vectors)?;
-        Ok(rank(&scores, threshold, options.max_attributes))
+        self.model.score(&prompt_vector, attribute_vectors)
     }
 }
 

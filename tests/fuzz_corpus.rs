@@ -45,6 +45,26 @@ fn vector_codec_corpus() {
 }
 
 #[test]
+fn js_args_corpus() {
+    replay("js_args", discreet::fuzzing::js_args_bytes);
+}
+
+/// The seeds reach what they are named for: one valid argument per reader, and the wrong shapes refused.
+#[test]
+fn js_args_seeds_reach_each_reader() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/js_args");
+    let read = |name: &str| discreet::fuzzing::js_args_read(&std::fs::read(dir.join(name)).unwrap()).unwrap();
+    for name in discreet::fuzzing::JS_ARG_READERS {
+        if let Err(e) = read(name) {
+            panic!("{name}: {e}");
+        }
+    }
+    for name in ["open-array", "select-threshold-huge", "add-empty-text", "render-many", "prepare-turn-role"] {
+        assert_eq!(read(name).unwrap_err().code(), "E_INVALID_INPUT", "{name}");
+    }
+}
+
+#[test]
 fn tokenize_corpus() {
     let bytes = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/tokenizer.json")).unwrap();
     let tokenizer = discreet::model::TextTokenizer::from_bytes(&bytes).unwrap();

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use discreet::compose::{compose, render_selection, ComposeOptions, PayloadFormat, SharedAttribute};
 use discreet::exchange::ImportReport;
 use discreet::profile::{Composed, Selection};
+use discreet::turn::{Excluded, Exclusion, Turn};
 use discreet::{Added, Attribute, Disclosure, Error, ImportMode, NewAttribute, Sensitivity, Source, Verdict};
 use serde::Serialize;
 
@@ -122,6 +123,33 @@ fn select_and_compose_records_match() {
         json_fields(&Composed { payload, disclosure: empty_disclosure(), withheld: vec![withheld] })
     );
     assert_eq!(ts_fields("PrivacySettings"), json_fields(&discreet::sensitive::PrivacySettings::default()));
+
+    let payload = compose("p", &[&a], &PayloadFormat::Openai.into()).0;
+    let excluded =
+        Excluded { attribute: a.clone(), reason: Exclusion::BelowThreshold, score: Some(0.1), explanation: "e".into() };
+    assert_eq!(ts_fields("Excluded"), json_fields(&excluded));
+    let turn = Turn {
+        selected: vec![Selection { attribute: a.clone(), score: 0.9 }],
+        excluded: vec![excluded],
+        payload,
+        withheld: vec![],
+        disclosure: empty_disclosure(),
+    };
+    assert_eq!(ts_fields("Turn"), json_fields(&turn));
+    // TurnOptions extends both option interfaces: the turn's reader takes every field they declare.
+    let sample = |field: &str| match field {
+        "maxAttributes" => serde_json::json!(3),
+        "includeReview" => serde_json::json!(true),
+        "threshold" => serde_json::json!(0.5),
+        "format" => serde_json::json!("openai"),
+        "systemRole" => serde_json::json!("developer"),
+        "instructions" => serde_json::json!("i"),
+        other => panic!("a new option {other}: add it to TurnArgs and here"),
+    };
+    let mut fields = ts_fields("SelectOptions");
+    fields.extend(ts_fields("ComposeOptions"));
+    let all: serde_json::Map<String, serde_json::Value> = fields.iter().map(|f| (f.clone(), sample(f))).collect();
+    discreet::arguments::record::<discreet::arguments::TurnArgs>("options", all.into()).unwrap().split().unwrap();
 }
 
 #[test]
@@ -157,5 +185,6 @@ fn extraction_and_verification_records_match() {
     assert_eq!(ts_fields("IngestReport"), json_fields(&report));
     assert_eq!(ts_union("Rule"), json_strings(Rule::ALL));
     assert_eq!(ts_union("ProblemKind"), json_strings(discreet::verify::ProblemKind::ALL));
+    assert_eq!(ts_union("Exclusion"), json_strings(Exclusion::ALL));
     assert_eq!(ts_union("Role"), json_strings([Role::System, Role::User, Role::Assistant]));
 }

@@ -98,4 +98,9 @@ dts = replaceOnce(dts,
   "    compose<F extends PayloadFormat = \"openai\">(prompt: string, selection: Selection[], " +
   "options?: (ComposeOptions & { format?: F }) | null): Promise<Composed<Extract<Payload, { format: F }>>>;\n",
   dtsPath);
+dts = replaceOnce(dts,
+  "    prepareTurn(prompt: string, options?: TurnOptions | null): Promise<Turn>;\n",
+  "    prepareTurn<F extends PayloadFormat = \"openai\">(prompt: string, " +
+  "options?: (TurnOptions & { format?: F }) | null): Promise<Turn<Extract<Payload, { format: F }>>>;\n",
+  dtsPath);
 writeFileSync(dtsPath, dts);

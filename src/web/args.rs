@@ -1,10 +1,12 @@
-//! Conversion of JS arguments. Nothing from JS is trusted to have the declared
-//! type: every mismatch becomes `E_INVALID_INPUT`, never a panic or a trap.
+//! Conversion of JS arguments into the core's argument rules (`crate::arguments`). Nothing from JS
+//! is trusted to have the declared type: every mismatch becomes `E_INVALID_INPUT`, never a panic or
+//! a trap. What is checked here is only what must be checked before copying out of JS.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::arguments;
 use crate::error::{Error, Result};
 
 /// Reads a JS string, refusing it before copying when it is longer than
@@ -39,44 +41,36 @@ pub fn base_url(value: &JsValue) -> Result<String> {
     Ok(base)
 }
 
-/// Goes through `serde_json::Value` because serde-wasm-bindgen reads only the
-/// fields a struct names, which would let a misspelt option pass silently;
-/// serde_json enforces `deny_unknown_fields`.
+/// The JSON tree of a JS value. It goes through `serde_json::Value` because serde-wasm-bindgen reads
+/// only the fields a struct names, which would let a misspelt option pass silently; serde_json
+/// enforces `deny_unknown_fields`. `undefined` and `null` both become null.
+pub fn tree(what: &str, value: JsValue) -> Result<serde_json::Value> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(format!("{what}: {e}")))
+}
+
+fn is_record(value: &JsValue) -> bool {
+    value.is_object() && !js_sys::Array::is_array(value)
+}
+
 pub fn record<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T> {
-    if !value.is_object() || js_sys::Array::is_array(&value) {
+    if !is_record(&value) {
         return Err(Error::invalid(format!("{what} must be an object")));
     }
-    via_json(what, value)
+    arguments::record(what, tree(what, value)?)
 }
 
-fn via_json<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<T> {
-    let mut tree: serde_json::Value =
-        serde_wasm_bindgen::from_value(value).map_err(|e| Error::invalid(format!("{what}: {e}")))?;
-    drop_nulls(&mut tree);
-    serde_json::from_value(tree).map_err(|e| Error::invalid(format!("{what}: {e}")))
-}
-
-/// JS callers write `undefined` or `null` for "not given"; both arrive as
-/// null, and every optional field of ours means the same by absence.
-fn drop_nulls(v: &mut serde_json::Value) {
-    match v {
-        serde_json::Value::Object(map) => {
-            map.retain(|_, v| !v.is_null());
-            map.values_mut().for_each(drop_nulls);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(drop_nulls),
-        _ => {}
+pub fn optional_record<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T> {
+    if !value.is_undefined() && !value.is_null() && !is_record(&value) {
+        return Err(Error::invalid(format!("{what} must be an object")));
     }
+    arguments::optional_record(what, tree(what, value)?)
 }
 
-/// A JS array whose entries are checked like `record`s (extra fields allowed:
-/// callers pass back objects that Discreet returned, with their own additions).
-pub fn list<T: DeserializeOwned>(what: &str, value: JsValue) -> Result<Vec<T>> {
-    list_capped(what, value, u32::MAX)
-}
-
-/// `list`, refused by length before anything is copied.
-pub fn list_capped<T: DeserializeOwned>(what: &str, value: JsValue, max: u32) -> Result<Vec<T>> {
+/// A JS array, refused by length before anything is copied.
+pub fn array(what: &str, value: JsValue, max: u32) -> Result<serde_json::Value> {
     if !js_sys::Array::is_array(&value) {
         return Err(Error::invalid(format!("{what} must be an array")));
     }
@@ -84,14 +78,12 @@ pub fn list_capped<T: DeserializeOwned>(what: &str, value: JsValue, max: u32) ->
     if n > max {
         return Err(Error::invalid(format!("{what} has {n} entries; the limit is {max}")));
     }
-    via_json(what, value)
+    tree(what, value)
 }
 
-pub fn optional_record<T: DeserializeOwned + Default>(what: &str, value: JsValue) -> Result<T> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    record(what, value)
+/// `array`, read as entries of `T` (extra fields allowed where `T` allows them).
+pub fn list_capped<T: DeserializeOwned>(what: &str, value: JsValue, max: u32) -> Result<Vec<T>> {
+    arguments::list(what, array(what, value, max)?, max as usize)
 }
 
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue> {

@@ -2,7 +2,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -14,63 +14,17 @@ use super::host::BrowserEnv;
 use super::relevance::RelevanceModel;
 use super::types::*;
 use super::verifier::{VerifierModel, VerifierParts};
+use crate::arguments::{selection_ids, ImportArgs, IngestArgs, OpenArgs, SelectArgs, TurnArgs};
 use crate::attribute::{NewAttribute, Sensitivity, MAX_TEXT_CHARS};
 use crate::compose::ComposeOptions;
 use crate::error::{Error, Result};
-use crate::exchange::{ImportMode, MAX_IMPORT_BYTES};
+use crate::exchange::MAX_IMPORT_BYTES;
 use crate::extract::{extraction_prompt, MAX_REPLY_BYTES};
 use crate::model::RelevanceModel as CoreModel;
 use crate::profile::Profile;
-use crate::select::{SelectOptions as CoreSelectOptions, DEFAULT_MAX_ATTRIBUTES};
 use crate::store::indexeddb::IndexedDbStore;
 
 type BrowserProfile = Profile<IndexedDbStore, BrowserEnv>;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OpenOptions {
-    user: String,
-    /// Encrypt this profile at rest (AES-GCM, non-extractable key). Once on, it stays on.
-    #[serde(default)]
-    encrypt: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SelectOptions {
-    #[serde(default)]
-    max_attributes: Option<usize>,
-    #[serde(default)]
-    include_review: bool,
-    #[serde(default)]
-    threshold: Option<f32>,
-}
-
-/// What `compose` needs of a selection: each entry's attribute id.
-#[derive(Deserialize)]
-struct SelectedRef {
-    attribute: IdOnly,
-}
-
-#[derive(Deserialize)]
-struct IdOnly {
-    id: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct IngestOptions {
-    /// Recorded as each stored attribute's source.
-    #[serde(default)]
-    conversation_id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ImportOptions {
-    #[serde(default)]
-    mode: ImportMode,
-}
 
 /// A user's on-device profile. Every method is async and rejects with a
 /// `DiscreetError` carrying a stable `code`.
@@ -102,7 +56,7 @@ fn typed<T: JsCast>(p: js_sys::Promise) -> T {
 impl Discreet {
     /// Opens (creating or migrating) the database of `options.user`.
     pub async fn open(options: OpenOptionsArg) -> std::result::Result<Discreet, JsValue> {
-        let options: OpenOptions = args::record("options", options.into()).map_err(|e| to_js(&e))?;
+        let options: OpenArgs = args::record("options", options.into()).map_err(|e| to_js(&e))?;
         let store = IndexedDbStore::open(&options.user, options.encrypt).await.map_err(|e| to_js(&e))?;
         Ok(Discreet {
             user: options.user,
@@ -158,7 +112,7 @@ impl Discreet {
         options: Option<IngestOptionsArg>,
     ) -> PromiseIngestReport {
         let conversation = conversation(messages.into());
-        let options = args::optional_record::<IngestOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let options = args::optional_record::<IngestArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let llm: JsValue = llm.into();
         let (profile, verifier) = (self.profile(), self.verifier.borrow().clone());
         typed(future_to_promise(async move {
@@ -185,20 +139,41 @@ impl Discreet {
         }))
     }
 
+    /// `ingest` for a reply the app already has: the chat model's answer to
+    /// `extractionPrompt(messages)`, parsed, verified and stored as `ingest` does. No
+    /// callback runs inside Discreet, so this also works through the worker.
+    #[wasm_bindgen(js_name = ingestReply)]
+    pub fn ingest_reply(
+        &self,
+        messages: ChatMessagesArg,
+        reply: Str,
+        options: Option<IngestOptionsArg>,
+    ) -> PromiseIngestReport {
+        let conversation = conversation(messages.into());
+        let reply = args::string("reply", &reply.into(), MAX_REPLY_BYTES as u32);
+        let options = args::optional_record::<IngestArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let (profile, verifier) = (self.profile(), self.verifier.borrow().clone());
+        typed(settle(async move {
+            let verifier =
+                verifier.ok_or_else(|| Error::Model("no verifier: call useVerifier(verifier) first".into()))?;
+            let (conversation, reply, options, profile) = (conversation?, reply?, options?, profile?);
+            profile
+                .ingest(&verifier.encoder, &verifier.model, &conversation, options.conversation_id.as_deref(), &reply)
+                .await
+        }))
+    }
+
     /// The attributes that should change the answer to `prompt`, best first:
     /// above the calibrated threshold, at most `maxAttributes` (default 5).
     /// Attributes awaiting review are candidates only with `includeReview`;
     /// rejected ones never.
     pub fn select(&self, prompt: Str, options: Option<SelectOptionsArg>) -> PromiseSelections {
         let prompt = args::prompt(&prompt.into());
-        let options = args::optional_record::<SelectOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let options = args::optional_record::<SelectArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let (profile, model) = (self.profile(), self.model());
         typed(settle(async move {
             let options = options?;
-            let core = CoreSelectOptions {
-                max_attributes: options.max_attributes.unwrap_or(DEFAULT_MAX_ATTRIBUTES),
-                threshold: options.threshold,
-            };
+            let core = options.options()?;
             let model = model?;
             profile?.select(&model, &prompt?, core, options.include_review).await
         }))
@@ -215,12 +190,27 @@ impl Discreet {
         options: Option<ComposeOptionsArg>,
     ) -> PromiseComposed {
         let prompt = args::prompt(&prompt.into());
-        let ids = args::list::<SelectedRef>("selection", selection.into())
-            .map(|s| s.into_iter().map(|s| s.attribute.id).collect::<Vec<String>>());
+        let ids = args::tree("selection", selection.into()).and_then(selection_ids);
         let options =
             args::optional_record::<ComposeOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let profile = self.profile();
         typed(settle(async move { profile?.compose(&prompt?, &ids?, &options?).await }))
+    }
+
+    /// One chat turn in one call: `select` then `compose` (`options` takes both's fields) from one
+    /// read of the profile and one prompt encoding, logging one disclosure. Resolves to what is sent,
+    /// the payload, and every other stored attribute with the reason it stayed on the device.
+    #[wasm_bindgen(js_name = prepareTurn)]
+    pub fn prepare_turn(&self, prompt: Str, options: Option<TurnOptionsArg>) -> PromiseTurn {
+        let prompt = args::prompt(&prompt.into());
+        let options = args::optional_record::<TurnArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into))
+            .and_then(TurnArgs::split);
+        let (profile, model) = (self.profile(), self.model());
+        typed(settle(async move {
+            let (select, compose) = options?;
+            let (model, profile, prompt) = (model?, profile?, prompt?);
+            profile.prepare_turn(&model, &prompt, select.options()?, select.include_review, &compose).await
+        }))
     }
 
     /// Stores an attribute unless an equal one is stored already.
@@ -274,7 +264,7 @@ impl Discreet {
     #[wasm_bindgen(js_name = importJson)]
     pub fn import_json(&self, json: Str, options: Option<ImportOptionsArg>) -> PromiseImportReport {
         let json = args::string("json", &json.into(), MAX_IMPORT_BYTES as u32);
-        let options = args::optional_record::<ImportOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
+        let options = args::optional_record::<ImportArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let profile = self.profile();
         typed(settle(async move { profile?.import_json(&json?, options?.mode).await }))
     }

@@ -1,28 +1,14 @@
 //! The server half of the `selection` hand-off: a plain function, so a server
 //! can render what a browser client sent without opening a profile.
 
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::args;
 use super::errors::to_js;
 use super::types::{RenderedArg, SelectionPayloadArg, Str};
-use crate::compose::{render_selection as render, SharedAttribute, MAX_INSTRUCTIONS_CHARS, MAX_SHARED_ATTRIBUTES};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct SelectionInput {
-    /// Present when the whole `selection` payload is passed; it must say so.
-    #[serde(default)]
-    format: Option<String>,
-    attributes: Vec<SharedAttribute>,
-    /// In `compose`'s output; the server has no use for it (the rendered ids are the attributes'), so it is
-    /// accepted, not read.
-    #[serde(default)]
-    #[allow(dead_code)]
-    attribute_ids: Option<Vec<String>>,
-}
+use crate::arguments::render_handoff;
+use crate::compose::{MAX_INSTRUCTIONS_CHARS, MAX_SHARED_ATTRIBUTES};
 
 /// Renders a `selection` payload (`{ attributes: [{ id, text }] }`, as
 /// `compose(..., { format: "selection" })` returns it) into the system text
@@ -34,12 +20,13 @@ pub fn render_selection(
     instructions: Option<Str>,
 ) -> std::result::Result<RenderedArg, JsValue> {
     let run = || {
+        // Refused by length before it is copied, like every string from JS.
         let instructions = match instructions.map(JsValue::from).filter(|v| !v.is_undefined() && !v.is_null()) {
-            Some(v) => Some(args::string("instructions", &v, MAX_INSTRUCTIONS_CHARS as u32)?),
-            None => None,
+            Some(v) => serde_json::Value::String(args::string("instructions", &v, MAX_INSTRUCTIONS_CHARS as u32)?),
+            None => serde_json::Value::Null,
         };
-        let value: JsValue = selection.into();
         // Counted before anything is copied: the selection comes from a client.
+        let value: JsValue = selection.into();
         for field in ["attributes", "attributeIds"] {
             if let Ok(list) = js_sys::Reflect::get(&value, &field.into()) {
                 if js_sys::Array::is_array(&list) && js_sys::Array::from(&list).length() > MAX_SHARED_ATTRIBUTES as u32
@@ -50,13 +37,10 @@ pub fn render_selection(
                 }
             }
         }
-        let input: SelectionInput = args::record("selection", value)?;
-        if let Some(format) = input.format.as_deref().filter(|f| *f != "selection") {
-            return Err(crate::error::Error::invalid(format!(
-                "selection.format is {format:?}; renderSelection takes the \"selection\" format"
-            )));
+        if !value.is_object() || js_sys::Array::is_array(&value) {
+            return Err(crate::error::Error::invalid("selection must be an object"));
         }
-        args::to_js(&render(&input.attributes, instructions.as_deref())?)
+        args::to_js(&render_handoff(args::tree("selection", value)?, instructions)?)
     };
     run().map(JsCast::unchecked_into).map_err(|e| to_js(&e))
 }

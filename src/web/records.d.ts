@@ -227,6 +227,34 @@ export interface Composed<P extends Payload = Payload> {
   withheld: Withheld[];
 }
 
+/** `prepareTurn`'s options: `select`'s and `compose`'s in one object. */
+export interface TurnOptions extends SelectOptions, ComposeOptions {}
+
+/** Why a stored attribute was not sent for this prompt. */
+export type Exclusion = "rejected" | "awaiting-review" | "sensitive" | "below-threshold" | "over-budget" | "withheld";
+
+export interface Excluded {
+  attribute: Attribute;
+  reason: Exclusion;
+  /** The relevance score, for the attributes that were scored (below-threshold, over-budget, withheld). */
+  score?: number;
+  /** The reason in words, for a panel or a log. */
+  explanation: string;
+}
+
+/** One chat turn: what `select` then `compose` return, from one read of the profile and one prompt encoding. */
+export interface Turn<P extends Payload = Payload> {
+  /** What the payload carries, best first. */
+  selected: Selection[];
+  /** Every other stored attribute, in the profile's order, with why it stayed on the device. */
+  excluded: Excluded[];
+  payload: P;
+  /** Chosen but not sent (also in `excluded`, reason "withheld"). */
+  withheld: Withheld[];
+  /** The record of this disclosure, already stored on the device (also when nothing was sent). */
+  disclosure: Disclosure;
+}
+
 /** The user's privacy choices, stored with the profile. */
 export interface PrivacySettings {
   /** Sensitive categories allowed to leave the device (none by default). */

@@ -34,6 +34,10 @@ extern "C" {
     pub type SelectionArrayArg;
     #[wasm_bindgen(typescript_type = "Promise<Selection[]>")]
     pub type PromiseSelections;
+    #[wasm_bindgen(typescript_type = "TurnOptions")]
+    pub type TurnOptionsArg;
+    #[wasm_bindgen(typescript_type = "Promise<Turn>")]
+    pub type PromiseTurn;
     #[wasm_bindgen(typescript_type = "Promise<Composed>")]
     pub type PromiseComposed;
     #[wasm_bindgen(typescript_type = "SelectionPayload | { attributes: SharedAttribute[] }")]

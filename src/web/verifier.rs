@@ -11,26 +11,17 @@ use super::types::{
     CandidatesArg, LoadOptionsArg, ModelSourceArg, PromiseVerifierModel, VerificationsArg, VerifierBytesArg,
     VerifyContextArg,
 };
+use crate::arguments::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::extract::{Candidate, MAX_CANDIDATES};
 use crate::model::{RelevanceModel as CoreRelevance, VerifierManifest, VerifierModel as CoreVerifier};
-use crate::verify::{Context, Verifier};
+use crate::verify::Verifier;
 
 /// Pieces of the verifier that `Discreet` keeps while it uses it.
 #[derive(Clone)]
 pub(crate) struct VerifierParts {
     pub encoder: Rc<CoreRelevance>,
     pub model: Rc<CoreVerifier>,
-}
-
-/// `{ userMessages?: string[], stored?: string[] }`: what the exact rules compare against.
-#[derive(serde::Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct VerifyContext {
-    #[serde(default)]
-    user_messages: Option<Vec<String>>,
-    #[serde(default)]
-    stored: Vec<String>,
 }
 
 /// The stage-1 verifier in the browser: scores whether a human would accept a
@@ -121,11 +112,9 @@ impl VerifierModel {
     ) -> std::result::Result<VerificationsArg, JsValue> {
         let run = || -> Result<JsValue> {
             let candidates: Vec<Candidate> = args::list_capped("candidates", candidates.into(), MAX_CANDIDATES as u32)?;
-            let ctx: VerifyContext = args::optional_record("context", context.map_or(JsValue::UNDEFINED, Into::into))?;
-            let context = Context {
-                user_messages: ctx.user_messages,
-                stored: ctx.stored.iter().map(|t| crate::attribute::normalize(t)).collect(),
-            };
+            let context =
+                args::optional_record::<VerifyArgs>("context", context.map_or(JsValue::UNDEFINED, Into::into))?
+                    .context();
             let verified = Verifier::new(&self.parts.encoder, &self.parts.model).verify(&candidates, &context)?;
             args::to_js(&verified)
         };

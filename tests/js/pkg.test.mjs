@@ -57,12 +57,14 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "static load(source?: ModelSource | null, options?: LoadOptions | null): Promise<RelevanceModel>;",
     "select(prompt: string, options?: SelectOptions | null): Promise<Selection[]>;",
     "compose<F extends PayloadFormat = \"openai\">(prompt: string, selection: Selection[], options?: (ComposeOptions & { format?: F }) | null): Promise<Composed<Extract<Payload, { format: F }>>>;",
+    "prepareTurn<F extends PayloadFormat = \"openai\">(prompt: string, options?: (TurnOptions & { format?: F }) | null): Promise<Turn<Extract<Payload, { format: F }>>>;",
     "export function renderSelection(selection: SelectionPayload | { attributes: SharedAttribute[] }, instructions?: string | null): Rendered;",
     "export function extractionPrompt(messages: ChatMessage[]): ChatMessage[];",
     "export function parseExtraction(reply: string): Candidate[];",
     "useVerifier(verifier: VerifierModel): void;",
     "ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, options?: IngestOptions | null): Promise<IngestReport>;",
     "static load(relevance?: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
+    "ingestReply(messages: ChatMessage[], reply: string, options?: IngestOptions | null): Promise<IngestReport>;",
     "static load(source: ModelSource | null | undefined, relevance: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
     "export default function init(options?: InitOptions | { module_or_path: InitInput | Promise<InitInput> } | InitInput): Promise<InitOutput>;",
     "export function wasmFile(): \"discreet_relaxed_bg.wasm\" | \"discreet_bg.wasm\";",
@@ -295,6 +297,55 @@ test("select picks few attributes, compose discloses exactly them, and the discl
     for (const s of r.encrypted) assert.ok(Math.abs(s.score - plainScore.get(s.attribute.text)) < 1e-6, s.attribute.text);
   }));
 
+test("prepareTurn sends what select then compose would, and gives the core's reason for everything else", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
+      const model = await RelevanceModel.load("/models/");
+      const d = await Discreet.open({ user: `turn-${Date.now()}` });
+      const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };
+      const noModel = await codeOf(d.prepareTurn("Plan my dinners."));
+      d.useModel(model);
+      for (const text of ["The user is vegetarian.", "The user cooks dinner for a family of five.", "The user restores vintage motorbikes."]) {
+        await d.add({ text });
+      }
+      await d.add({ text: "The user hates onions.", verdict: "rejected" });
+      await d.add({ text: "The user avoids gluten when cooking.", verdict: "review" });
+      await d.add({ text: "The user was diagnosed with type 1 diabetes." });
+      const prompt = "Plan a week of dinners for my household.";
+      const scored = await d.select(prompt, { maxAttributes: 20, threshold: 0 });
+      const before = (await d.disclosures()).length;
+      const turn = await d.prepareTurn(prompt, { maxAttributes: 1, threshold: 0, format: "anthropic", instructions: "You are a cook." });
+      const after = (await d.disclosures()).length;
+      const errors = [await codeOf(d.prepareTurn(prompt, { maxAtributes: 1 })), await codeOf(d.prepareTurn(prompt, { threshold: 2 })),
+        await codeOf(d.prepareTurn(prompt, { format: "text", systemRole: "developer" })), await codeOf(d.prepareTurn(42))];
+      const logged = (await d.disclosures()).length;
+      d.close();
+      return { noModel, scored, turn, logs: [before, after, logged], errors };
+    });
+    assert.equal(r.noModel, "E_MODEL");
+    assert.deepEqual(r.turn.selected.map((s) => s.attribute.text), [r.scored[0].attribute.text], "the best-scored one, as select picks it");
+    assert.equal(r.turn.payload.format, "anthropic");
+    assert.ok(r.turn.payload.system.startsWith("You are a cook."));
+    assert.ok(r.turn.payload.system.includes(JSON.stringify(r.scored[0].attribute.text)));
+    assert.deepEqual(r.turn.payload.attributeIds, [r.scored[0].attribute.id]);
+    assert.deepEqual(r.turn.disclosure.attributeIds, [r.scored[0].attribute.id]);
+    const why = Object.fromEntries(r.turn.excluded.map((e) => [e.attribute.text, e.reason]));
+    assert.deepEqual(why, {
+      [r.scored[1].attribute.text]: "over-budget", [r.scored[2].attribute.text]: "over-budget",
+      "The user hates onions.": "rejected", "The user avoids gluten when cooking.": "awaiting-review",
+      "The user was diagnosed with type 1 diabetes.": "sensitive",
+    });
+    for (const e of r.turn.excluded) {
+      assert.ok(e.explanation.length > 0);
+      assert.equal(typeof e.score === "number", e.reason === "over-budget", e.attribute.text);
+      assert.ok(!r.turn.payload.system.includes(e.attribute.text), `leaked: ${e.attribute.text}`);
+    }
+    assert.deepEqual(r.logs, [0, 1, 1], "one disclosure for the turn, none for refused ones");
+    assert.deepEqual(r.errors, ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+  }));
+
 test("compose writes each chat SDK's shape with the same block, and the server renders a selection the same way", async () => {
   await inChromium(PACKAGE_PAGE, async (page) => {
     await packageLoaded(page);
@@ -446,6 +497,18 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
       await d.add({ text: "The user restores vintage motorbikes." });
       const selection = await d.select("Plan my dinners.", { maxAttributes: 1, threshold: 0 });
       const composed = await d.compose("Plan my dinners.", selection);
+      const turn = await d.prepareTurn("Plan my dinners.", { maxAttributes: 1, threshold: 0, format: "text" });
+      // ingest through the worker: the llm callback runs here, the verifier in the worker.
+      const noVerifier = await d.ingest([{ role: "user", content: "I'm a nurse." }], async () => "[]").catch((e) => e.code);
+      const verifierInfo = await w.loadVerifier();
+      const said = [{ role: "user", content: "I work night shifts as a nurse.", id: "m1" }];
+      const reply = JSON.stringify([{ attribute: "The user works night shifts as a nurse.", reason: "They say so.",
+        evidence: ["I work night shifts as a nurse"], confidence: 0.9 }]);
+      const prompts = [];
+      const ingested = await d.ingest(said, async (p) => { prompts.push(p); return reply; }, { conversationId: "c1" });
+      const direct = await d.ingestReply(said, reply);
+      const ingestErrors = [await d.ingest(said, "llm").catch((e) => e.code), await d.ingest(said, async () => 5).catch((e) => e.code),
+        await d.ingestReply(said, "no json here").catch((e) => e.code)];
       let code = null;
       try { await d.add({ text: "" }); } catch (e) { code = [e.name, e.code]; }
       let badCallback = null;
@@ -461,7 +524,10 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
       const intact = (await main.list()).map((a) => a.text);
       main.close();
       return { info, progress: progress.length, statuses, selected: selection.map((s) => s.attribute.text), system: composed.payload.messages[0].content,
-               code, badCallback, afterTerminate, crash, intact };
+               turn: [turn.selected.map((s) => s.attribute.text), turn.excluded.map((e) => e.reason), turn.payload.format],
+               noVerifier, verifierInfo, prompted: prompts.length && prompts[0].length,
+               ingested: [ingested.accepted.length + ingested.review.length, ingested.stored[0]?.source?.conversationId],
+               direct: direct.stored.length, ingestErrors, code, badCallback, afterTerminate, crash, intact };
     });
     assert.match(r.info.version, /relevance/);
     assert.ok(r.progress > 0);
@@ -470,11 +536,18 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
     assert.equal(r.statuses.filter((s) => s === "progress").length, r.progress, "the worker forwards both kinds of event");
     assert.deepEqual(r.selected, ["The user is vegetarian."]);
     assert.ok(!r.system.includes("motorbikes"));
+    assert.deepEqual(r.turn, [["The user is vegetarian."], ["over-budget"], "text"], "prepareTurn through the worker");
+    assert.equal(r.noVerifier, "E_MODEL");
+    assert.match(r.verifierInfo.version, /verifier/);
+    assert.ok(r.prompted >= 2, "the extraction prompt reached the page's llm");
+    assert.deepEqual(r.ingested, [1, "c1"], "learned and stored in the worker");
+    assert.equal(r.direct, 0, "the same fact again is a duplicate, not stored twice");
+    assert.deepEqual(r.ingestErrors, ["E_INVALID_INPUT", "E_BAD_EXTRACTION", "E_BAD_EXTRACTION"]);
     assert.deepEqual(r.code, ["DiscreetError", "E_INVALID_INPUT"]);
     assert.equal(r.badCallback, "E_INVALID_INPUT", "checked on the page, as on the main thread");
     assert.equal(r.afterTerminate, "E_WORKER");
     assert.equal(r.crash, "E_WORKER");
-    assert.deepEqual(r.intact, ["The user is vegetarian.", "The user restores vintage motorbikes."]);
+    assert.deepEqual(r.intact, ["The user is vegetarian.", "The user restores vintage motorbikes.", "The user works night shifts as a nurse."]);
   }));
 
 test("the demo page opens a profile and adds an attribute through its form", () =>

@@ -1,5 +1,5 @@
-// One chat turn: select on the device, compose, send exactly the composed payload, show what
-// left and what stayed, then (optionally) learn from the turn through ingest.
+// One chat turn: prepareTurn on the device (select + compose), send exactly the composed payload,
+// show what left and why the rest stayed, then (optionally) learn from the turn through ingest.
 import { el } from "./manager.js";
 
 let turnNo = 0;
@@ -7,40 +7,34 @@ let turnNo = 0;
 /** `history` holds earlier user/assistant turns; it carries no attributes, only what was said. */
 export async function sendTurn({ d, hasModel, backend, prompt, history, learn }) {
   turnNo += 1;
-  // Every usable attribute with its score, for the panel (cached vectors: cheap), then the real choice.
-  const scored = hasModel ? await d.select(prompt, { maxAttributes: 100000, threshold: 0, includeReview: true }) : [];
-  const selection = hasModel ? await d.select(prompt) : [];
-  const { payload, disclosure, withheld } = await d.compose(prompt, selection, { format: backend.format });
+  // One call: what leaves, the payload, and the core's reason for every attribute that stays.
+  // Without a relevance model nothing is selected: compose sends the prompt alone (and logs that).
+  const turn = hasModel ? await d.prepareTurn(prompt, { format: backend.format })
+    : { ...(await d.compose(prompt, [], { format: backend.format })), selected: [],
+      excluded: (await d.list()).map((attribute) => ({ attribute, reason: "no-model", explanation: "no relevance model loaded" })) };
+  const { payload, disclosure, selected, excluded } = turn;
   const request = backend.request(payload, history);
   const reply = await backend.send(request);
-  const all = await d.list();
-  const sentIds = new Set(payload.attributeIds);
-  const withheldWhy = new Map(withheld.map((w) => [w.attributeId, w.reason]));
-  const scoreOf = new Map(scored.map((s) => [s.attribute.id, s.score]));
-  const kept = all.filter((a) => !sentIds.has(a.id))
-    .map((a) => ({ attribute: a, score: scoreOf.get(a.id) ?? null, withheld: withheldWhy.get(a.id) }));
   let report = null;
   if (learn) {
     const conversation = [{ role: "user", content: prompt, id: `t${turnNo}-user` }, { role: "assistant", content: reply, id: `t${turnNo}-assistant` }];
     report = await d.ingest(conversation, (promptMessages) => backend.chat(promptMessages), { conversationId: `demo-${Date.now()}` });
   }
-  return { prompt, reply, selection: selection.filter((s) => sentIds.has(s.attribute.id)), kept, request, disclosure, report };
+  return { prompt, reply, selection: selected, kept: excluded, request, disclosure, report };
 }
 
-function keptWhy({ attribute, score, withheld }) {
-  if (withheld) return `withheld: ${withheld}`;
-  if (attribute.verdict === "rejected") return "rejected by the verifier";
-  if (attribute.sensitivity !== "none" && score === null) return `sensitive (${attribute.sensitivity}), not allowed to leave`;
-  if (attribute.verdict === "review") return "awaiting your review";
-  return score === null ? "not scored" : `relevance ${score.toFixed(2)}, below the threshold or over budget`;
+/** An attribute that stayed on the device, with the core's reason (`data-reason` is its code). */
+function keptItem({ attribute, explanation, reason }) {
+  const li = el("li", { textContent: `${attribute.text} (${explanation})`, title: attribute.id });
+  li.dataset.reason = reason;
+  return li;
 }
 
 export function turnCard(turn, index) {
   const sent = el("ul", { className: "sent" }, ...turn.selection.map((s) =>
     el("li", { textContent: `${s.attribute.text} (${s.score.toFixed(2)})`, title: s.attribute.id })));
   if (!turn.selection.length) sent.append(el("li", { className: "none", textContent: "nothing about you" }));
-  const kept = el("ul", { className: "kept" }, ...turn.kept.map((k) =>
-    el("li", { textContent: `${k.attribute.text} (${keptWhy(k)})`, title: k.attribute.id })));
+  const kept = el("ul", { className: "kept" }, ...turn.kept.map(keptItem));
   return el("li", { className: "turn" },
     el("strong", { textContent: `Turn ${index}: ` }), el("span", { textContent: turn.prompt }),
     el("div", { className: "small", textContent: `Left the device (${turn.selection.length}):` }), sent,

@@ -1,5 +1,5 @@
-import type { Added, Attribute, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, LoadProgress, ProgressInfo,
-  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, SelectOptions, Selection, Sensitivity } from "./discreet.js";
+import type { Added, Attribute, ChatMessage, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, IngestOptions, IngestReport, LoadProgress, ProgressInfo,
+  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, SelectOptions, Selection, Sensitivity, Turn, TurnOptions } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
 export interface RemoteDiscreet {
@@ -15,6 +15,12 @@ export interface RemoteDiscreet {
   select(prompt: string, options?: SelectOptions): Promise<Selection[]>;
   compose<F extends PayloadFormat = "openai">(prompt: string, selection: Selection[],
     options?: ComposeOptions & { format?: F }): Promise<Composed<Extract<Payload, { format: F }>>>;
+  prepareTurn<F extends PayloadFormat = "openai">(prompt: string,
+    options?: TurnOptions & { format?: F }): Promise<Turn<Extract<Payload, { format: F }>>>;
+  /** Needs `loadVerifier` first. `llm` runs on the page; the worker builds its prompt and stores what the reply yields. */
+  ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>,
+    options?: IngestOptions): Promise<IngestReport>;
+  ingestReply(messages: ChatMessage[], reply: string, options?: IngestOptions): Promise<IngestReport>;
   settings(): Promise<PrivacySettings>;
   setAllowedSensitive(categories: Sensitivity[]): Promise<PrivacySettings>;
   close(): Promise<void>;
@@ -33,6 +39,8 @@ export declare class DiscreetWorker {
   static start(url?: URL | string): DiscreetWorker;
   /** Without `source`, the models bundled with the package. */
   loadModel(source?: ModelSource, options?: WorkerLoadOptions): Promise<{ version: string; threshold: number }>;
+  /** The verifier over the loaded relevance model's encoder (call `loadModel` first); without `source`, the bundled one. */
+  loadVerifier(source?: ModelSource, options?: WorkerLoadOptions): Promise<{ version: string }>;
   open(options: OpenOptions): Promise<RemoteDiscreet>;
   terminate(): void;
 }

@@ -1,6 +1,8 @@
 // The page side of worker.js: the same API as `Discreet`, every call async,
 // run in a Web Worker. Errors arrive as `DiscreetError`s with their codes; a
 // crashed worker fails every pending and later call with `E_WORKER`.
+import { REMOTE_METHODS } from "./methods.js";
+
 function discreetError(message, code) {
   const e = new Error(message);
   e.name = "DiscreetError";
@@ -65,27 +67,45 @@ export class DiscreetWorker {
 
   /** Loads the relevance model inside the worker (with no `source`, the bundled one); every store opened there uses it. */
   loadModel(source, options = {}) {
+    return this.#load("loadModel", source, options);
+  }
+
+  /** Loads the verifier inside the worker, over the relevance model's encoder (load that first); every store
+   * opened there uses it for `ingest` and `ingestReply`. With no `source`, the bundled one. */
+  loadVerifier(source, options = {}) {
+    return this.#load("loadVerifier", source, options);
+  }
+
+  #load(op, source, options) {
     // Functions cannot cross to the worker: it reports each kind of event back, and they are called here.
-    const { onProgress, progress_callback, ...rest } = options;
+    const { onProgress, progress_callback, ...rest } = options ?? {};
     for (const [name, f] of [["onProgress", onProgress], ["progress_callback", progress_callback]]) {
       if (f != null && typeof f !== "function") {
         return Promise.reject(discreetError(`options.${name} must be a function`, "E_INVALID_INPUT"));
       }
     }
-    return this.#send("loadModel", [cloneable(source), { ...rest, onProgress: !!onProgress, progress_callback: !!progress_callback }],
+    return this.#send(op, [cloneable(source), { ...rest, onProgress: !!onProgress, progress_callback: !!progress_callback }],
       onProgress, progress_callback);
   }
 
   async open(options) {
     const handle = await this.#send("open", [options]);
     const call = (method) => (...args) => this.#send("call", [handle, method, args]);
-    return {
-      add: call("add"), get: call("get"), list: call("list"), update: call("update"), remove: call("remove"),
-      clear: call("clear"), exportJson: call("exportJson"), importJson: call("importJson"),
-      disclosures: call("disclosures"), select: call("select"), compose: call("compose"),
-      settings: call("settings"), setAllowedSensitive: call("setAllowedSensitive"),
+    const ingestReply = call("ingestReply");
+    return Object.freeze({
+      ...Object.fromEntries(REMOTE_METHODS.map((m) => [m, call(m)])),
+      // The app's chat model runs here, on the page: the worker builds the prompt and stores what the reply yields.
+      ingest: async (messages, llm, ingestOptions) => {
+        if (typeof llm !== "function") {
+          throw discreetError("llm must be a function (promptMessages) => Promise<string>", "E_INVALID_INPUT");
+        }
+        const prompt = await this.#send("extractionPrompt", [messages]);
+        const reply = await llm(prompt);
+        if (typeof reply !== "string") throw discreetError("the llm callback's reply must be a string", "E_BAD_EXTRACTION");
+        return ingestReply(messages, reply, ingestOptions);
+      },
       close: () => this.#send("close", [handle]),
-    };
+    });
   }
 
   terminate() {

@@ -1,34 +1,51 @@
 // Discreet in a Web Worker: inference and IndexedDB work off the page's main
 // thread. Started by `DiscreetWorker` (client.js); speaks a small request/reply
 // protocol: { id, op, args } -> { id, ok, result | error }, and { id, progress } / { id, info } while loading.
-import init, { Discreet, RelevanceModel } from "./discreet.js";
+import init, { Discreet, RelevanceModel, VerifierModel, extractionPrompt } from "./discreet.js";
+import { REMOTE_METHODS } from "./methods.js";
 
 const ready = init();
 const stores = new Map();
 let nextHandle = 1;
 let model = null;
+let verifier = null;
+
+// Functions cannot cross from the page: the worker reports each kind of load event back instead.
+function progressOptions(id, options) {
+  const { onProgress, progress_callback, ...rest } = options ?? {};
+  return {
+    ...rest,
+    ...(onProgress && { onProgress: (progress) => self.postMessage({ id, progress }) }),
+    ...(progress_callback && { progress_callback: (info) => self.postMessage({ id, info }) }),
+  };
+}
 
 // Methods of Discreet a client may call through `call`.
-const METHODS = new Set(["add", "get", "list", "update", "remove", "clear", "exportJson", "importJson",
-  "disclosures", "select", "compose", "settings", "setAllowedSensitive"]);
+const METHODS = new Set(REMOTE_METHODS);
 
 const ops = {
   async open(options) {
     const d = await Discreet.open(options);
     if (model) d.useModel(model);
+    if (verifier) d.useVerifier(verifier);
     const handle = nextHandle++;
     stores.set(handle, d);
     return handle;
   },
   async loadModel(id, source, options) {
-    const { onProgress, progress_callback, ...rest } = options ?? {};
-    model = await RelevanceModel.load(source ?? undefined, {
-      ...rest,
-      ...(onProgress && { onProgress: (progress) => self.postMessage({ id, progress }) }),
-      ...(progress_callback && { progress_callback: (info) => self.postMessage({ id, info }) }),
-    });
+    model = await RelevanceModel.load(source ?? undefined, progressOptions(id, options));
     for (const d of stores.values()) d.useModel(model);
     return { version: model.version, threshold: model.threshold };
+  },
+  async loadVerifier(id, source, options) {
+    if (!model) throw Object.assign(new Error("no relevance model: call loadModel first (the verifier shares its encoder)"), { code: "E_MODEL" });
+    const opts = progressOptions(id, options);
+    verifier = await (source == null ? VerifierModel.load(model, opts) : VerifierModel.load(source, model, opts));
+    for (const d of stores.values()) d.useVerifier(verifier);
+    return { version: verifier.version };
+  },
+  extractionPrompt(messages) {
+    return extractionPrompt(messages);
   },
   async call(handle, method, args) {
     const d = stores.get(handle);
@@ -47,7 +64,7 @@ self.onmessage = async ({ data }) => {
   try {
     await ready;
     if (!Object.hasOwn(ops, op)) throw Object.assign(new Error(`unknown operation ${op}`), { code: "E_INVALID_INPUT" });
-    const result = op === "loadModel" ? await ops.loadModel(id, ...args) : await ops[op](...args);
+    const result = op === "loadModel" || op === "loadVerifier" ? await ops[op](id, ...args) : await ops[op](...args);
     self.postMessage({ id, ok: true, result });
   } catch (e) {
     self.postMessage({ id, ok: false, error: { message: String(e?.message ?? e), code: e?.code ?? "E_WORKER" } });
