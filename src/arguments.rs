@@ -183,6 +183,10 @@ impl VerifyArgs {
     }
 }
 
+/// Most entries a selection passed to `compose` may have: far above any `maxAttributes` a turn uses,
+/// low enough that a runaway array is refused before it is copied out of JS.
+pub const MAX_SELECTION: usize = 10_000;
+
 /// What `compose` needs of a selection (as `select` returned it): each entry's attribute id.
 pub fn selection_ids(tree: Value) -> Result<Vec<String>> {
     #[derive(Deserialize)]
@@ -193,7 +197,7 @@ pub fn selection_ids(tree: Value) -> Result<Vec<String>> {
     struct IdOnly {
         id: String,
     }
-    let entries: Vec<Entry> = list("selection", tree, usize::MAX)?;
+    let entries: Vec<Entry> = list("selection", tree, MAX_SELECTION)?;
     Ok(entries.into_iter().map(|e| e.attribute.id).collect())
 }
 

@@ -85,7 +85,7 @@ pub fn tokenize_bytes(tokenizer: &crate::model::TextTokenizer, data: &[u8]) {
 
 /// Readers of the binding's JS arguments, in the order the first input byte picks them (mod the
 /// count); `fuzz/seeds.py` writes one seed per reader with the same numbering.
-pub const JS_ARG_READERS: [&str; 13] = [
+pub const JS_ARG_READERS: [&str; 14] = [
     "open",
     "select",
     "compose-selection",
@@ -99,6 +99,7 @@ pub const JS_ARG_READERS: [&str; 13] = [
     "verify-context",
     "render-selection",
     "prompt",
+    "prepare-turn",
 ];
 
 /// Bytes as one JS argument (first byte: which reader; the rest: the JSON tree that
@@ -147,9 +148,10 @@ pub fn js_args_read(data: &[u8]) -> Option<crate::error::Result<()>> {
                 .map(|r| assert!(r.attribute_ids.len() <= crate::compose::MAX_SHARED_ATTRIBUTES))
         }
         12 => text("prompt", tree, 100_000).map(drop),
-        _ => optional_record::<TurnArgs>("options", tree)
+        13 => optional_record::<TurnArgs>("options", tree)
             .and_then(TurnArgs::split)
             .and_then(|(s, _)| s.options())
             .map(drop),
+        _ => unreachable!("the pick is taken modulo the number of readers"),
     })
 }

@@ -14,7 +14,7 @@ use super::host::BrowserEnv;
 use super::relevance::RelevanceModel;
 use super::types::*;
 use super::verifier::{VerifierModel, VerifierParts};
-use crate::arguments::{selection_ids, ImportArgs, IngestArgs, OpenArgs, SelectArgs, TurnArgs};
+use crate::arguments::{selection_ids, ImportArgs, IngestArgs, OpenArgs, SelectArgs, TurnArgs, MAX_SELECTION};
 use crate::attribute::{NewAttribute, Sensitivity, MAX_TEXT_CHARS};
 use crate::compose::ComposeOptions;
 use crate::error::{Error, Result};
@@ -150,7 +150,9 @@ impl Discreet {
         options: Option<IngestOptionsArg>,
     ) -> PromiseIngestReport {
         let conversation = conversation(messages.into());
-        let reply = args::string("reply", &reply.into(), MAX_REPLY_BYTES as u32);
+        // The chat model's output, as in `ingest`: a reply that cannot be read is an unusable extraction.
+        let reply = args::string("reply", &reply.into(), MAX_REPLY_BYTES as u32)
+            .map_err(|e| Error::BadExtraction(e.to_string()));
         let options = args::optional_record::<IngestArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let (profile, verifier) = (self.profile(), self.verifier.borrow().clone());
         typed(settle(async move {
@@ -190,7 +192,7 @@ impl Discreet {
         options: Option<ComposeOptionsArg>,
     ) -> PromiseComposed {
         let prompt = args::prompt(&prompt.into());
-        let ids = args::tree("selection", selection.into()).and_then(selection_ids);
+        let ids = args::array("selection", selection.into(), MAX_SELECTION as u32).and_then(selection_ids);
         let options =
             args::optional_record::<ComposeOptions>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let profile = self.profile();

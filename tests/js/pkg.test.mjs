@@ -499,7 +499,9 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
       const composed = await d.compose("Plan my dinners.", selection);
       const turn = await d.prepareTurn("Plan my dinners.", { maxAttributes: 1, threshold: 0, format: "text" });
       // ingest through the worker: the llm callback runs here, the verifier in the worker.
-      const noVerifier = await d.ingest([{ role: "user", content: "I'm a nurse." }], async () => "[]").catch((e) => e.code);
+      let llmCalls = 0;
+      const noVerifier = [await d.ingest([{ role: "user", content: "I'm a nurse." }], async () => { llmCalls += 1; return "[]"; })
+        .catch((e) => e.code), llmCalls];
       const verifierInfo = await w.loadVerifier();
       const said = [{ role: "user", content: "I work night shifts as a nurse.", id: "m1" }];
       const reply = JSON.stringify([{ attribute: "The user works night shifts as a nurse.", reason: "They say so.",
@@ -537,7 +539,7 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
     assert.deepEqual(r.selected, ["The user is vegetarian."]);
     assert.ok(!r.system.includes("motorbikes"));
     assert.deepEqual(r.turn, [["The user is vegetarian."], ["over-budget"], "text"], "prepareTurn through the worker");
-    assert.equal(r.noVerifier, "E_MODEL");
+    assert.deepEqual(r.noVerifier, ["E_MODEL", 0], "refused before the llm sees the conversation");
     assert.match(r.verifierInfo.version, /verifier/);
     assert.ok(r.prompted >= 2, "the extraction prompt reached the page's llm");
     assert.deepEqual(r.ingested, [1, "c1"], "learned and stored in the worker");
@@ -613,7 +615,7 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
       return { noVerifier, report, again, listed, failures, countAfterFailures, prompt, prompts, parsed: parsed.length, huge: huge.length,
                parseErr, verified, persisted, thresholds: [verifier.rejectThreshold, verifier.acceptThreshold] };
     }, { conversation, reply });
-    assert.equal(r.noVerifier, "E_MODEL");
+    assert.deepEqual(r.noVerifier, ["E_MODEL", 0], "refused before the llm sees the conversation");
     assert.equal(r.prompts.length, 1);
     assert.deepEqual(r.prompts[0].map((m) => m.role), ["system", "user"]);
     assert.ok(r.prompts[0][1].content.includes("I'm training for my first marathon"));

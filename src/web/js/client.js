@@ -99,9 +99,12 @@ export class DiscreetWorker {
         if (typeof llm !== "function") {
           throw discreetError("llm must be a function (promptMessages) => Promise<string>", "E_INVALID_INPUT");
         }
-        const prompt = await this.#send("extractionPrompt", [messages]);
+        // Checked in the worker before the llm sees the conversation, as on the main thread.
+        const prompt = await this.#send("ingestPrompt", [handle, messages]);
         const reply = await llm(prompt);
-        if (typeof reply !== "string") throw discreetError("the llm callback's reply must be a string", "E_BAD_EXTRACTION");
+        if (typeof reply !== "string") {
+          throw discreetError("unusable extraction reply: the llm callback's reply must be a string", "E_BAD_EXTRACTION");
+        }
         return ingestReply(messages, reply, ingestOptions);
       },
       close: () => this.#send("close", [handle]),

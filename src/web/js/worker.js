@@ -44,7 +44,10 @@ const ops = {
     for (const d of stores.values()) d.useVerifier(verifier);
     return { version: verifier.version };
   },
-  extractionPrompt(messages) {
+  // `ingest` through the worker, first half: what the main thread checks before it calls the app's llm.
+  ingestPrompt(handle, messages) {
+    if (!stores.has(handle)) throw Object.assign(new Error("this store was closed"), { code: "E_CLOSED" });
+    if (!verifier) throw Object.assign(new Error("no verifier: call loadVerifier first"), { code: "E_MODEL" });
     return extractionPrompt(messages);
   },
   async call(handle, method, args) {
