@@ -15,7 +15,7 @@ use crate::compose::{
 };
 use crate::error::{Error, Result};
 use crate::exchange::ImportMode;
-use crate::select::{SelectOptions, DEFAULT_MAX_ATTRIBUTES};
+use crate::select::{check_threshold, SelectOptions, DEFAULT_MAX_ATTRIBUTES};
 use crate::verify::Context;
 
 /// An object argument (`options`, `attribute`, ...).
@@ -101,11 +101,7 @@ impl SelectArgs {
     /// Checked here, not only when scoring, so that a bad threshold fails the same way for an empty
     /// profile as for a full one.
     pub fn options(&self) -> Result<SelectOptions> {
-        if let Some(t) = self.threshold {
-            if !(0.0..=1.0).contains(&t) {
-                return Err(Error::invalid(format!("options.threshold {t} is not within 0..1")));
-            }
-        }
+        self.threshold.map(check_threshold).transpose()?;
         Ok(SelectOptions {
             max_attributes: self.max_attributes.unwrap_or(DEFAULT_MAX_ATTRIBUTES),
             threshold: self.threshold,

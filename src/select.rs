@@ -50,11 +50,7 @@ impl<'m> Selector<'m> {
 
     /// The threshold `select` applies: the caller's, else the model's calibrated one.
     pub fn threshold(&self, options: SelectOptions) -> Result<f32> {
-        let threshold = options.threshold.unwrap_or_else(|| self.model.threshold());
-        if !(0.0..=1.0).contains(&threshold) {
-            return Err(Error::invalid(format!("threshold {threshold} is not within 0..1")));
-        }
-        Ok(threshold)
+        check_threshold(options.threshold.unwrap_or_else(|| self.model.threshold()))
     }
 
     /// Every attribute's score, in input order: one prompt encoding, none when there is nothing to score.
@@ -65,6 +61,14 @@ impl<'m> Selector<'m> {
         let prompt_vector = self.model.embed_prompt(prompt)?;
         self.model.score(&prompt_vector, attribute_vectors)
     }
+}
+
+/// A threshold is a probability; `select` and the argument readers refuse anything else.
+pub fn check_threshold(threshold: f32) -> Result<f32> {
+    if !(0.0..=1.0).contains(&threshold) {
+        return Err(Error::invalid(format!("threshold {threshold} is not within 0..1")));
+    }
+    Ok(threshold)
 }
 
 /// Above the threshold, best first, ties by input order, at most `max`.

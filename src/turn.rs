@@ -2,6 +2,8 @@
 //! a single encoding of the prompt, plus the reason each other stored attribute stayed on the device,
 //! so that an app's "what was shared" panel shows the core's reasons instead of re-deriving them.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::attribute::{Attribute, Sensitivity, Verdict};
@@ -116,7 +118,9 @@ impl<S: Store, E: Env> Profile<S, E> {
                 eligible.push(a);
             }
         }
-        let position = |a: &Attribute| all.iter().position(|b| b.id == a.id).unwrap_or(usize::MAX);
+        // Once, not a scan per attribute: excluded entries are reported in the profile's order.
+        let positions: HashMap<&str, usize> = all.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect();
+        let position = |a: &Attribute| positions[a.id.as_str()];
         let candidates = self.candidates(model, eligible, &allowed).await?;
         excluded.extend(candidates.dropped.iter().map(|(a, tag)| (position(a), sensitive(a, *tag))));
         let refs: Vec<&[f32]> = candidates.vectors.iter().map(Vec::as_slice).collect();
@@ -128,38 +132,28 @@ impl<S: Store, E: Env> Profile<S, E> {
             chosen.iter().filter(|a| payload.attribute_ids.contains(&a.id)).map(|a| (*a).clone()).collect();
         let disclosure = self.record_disclosure(prompt, &sent).await?;
 
-        let mut selected = Vec::new();
-        for (i, (a, &score)) in candidates.attributes.iter().zip(&scores).enumerate() {
-            let explained = |reason, explanation: String| Excluded {
-                attribute: (*a).clone(),
-                reason,
-                score: Some(score),
-                explanation,
-            };
-            let entry = if payload.attribute_ids.contains(&a.id) {
-                selected.push(Selection { attribute: (*a).clone(), score });
-                continue;
-            } else if let Some(w) = withheld.iter().find(|w| w.attribute_id == a.id) {
-                explained(Exclusion::Withheld, format!("withheld: {}", w.reason))
+        let is_sent = |a: &Attribute| payload.attribute_ids.contains(&a.id);
+        // `rank` already orders the picks best first, as `select` returns them.
+        let selected: Vec<Selection> = picked
+            .iter()
+            .map(|s| (candidates.attributes[s.index], s.score))
+            .filter(|(a, _)| is_sent(a))
+            .map(|(a, score)| Selection { attribute: a.clone(), score })
+            .collect();
+        for (a, &score) in candidates.attributes.iter().zip(&scores).filter(|(a, _)| !is_sent(a)) {
+            let (reason, explanation) = if let Some(w) = withheld.iter().find(|w| w.attribute_id == a.id) {
+                (Exclusion::Withheld, format!("withheld: {}", w.reason))
             } else if score < threshold {
-                explained(
-                    Exclusion::BelowThreshold,
-                    format!("relevance {score:.2} is below the threshold {threshold:.2}"),
-                )
+                (Exclusion::BelowThreshold, format!("relevance {score:.2} is below the threshold {threshold:.2}"))
             } else {
-                debug_assert!(!picked.iter().any(|p| p.index == i));
-                explained(
+                let max = select.max_attributes;
+                (
                     Exclusion::OverBudget,
-                    format!(
-                        "relevance {score:.2} clears the threshold; the budget of {} went to higher scores",
-                        select.max_attributes
-                    ),
+                    format!("relevance {score:.2} clears the threshold; the budget of {max} went to higher scores"),
                 )
             };
-            excluded.push((position(a), entry));
+            excluded.push((position(a), Excluded { attribute: (*a).clone(), reason, score: Some(score), explanation }));
         }
-        // Best first, as `select` returns them.
-        selected.sort_by(|a, b| b.score.total_cmp(&a.score));
         excluded.sort_by_key(|(i, _)| *i);
         Ok(Turn { selected, excluded: excluded.into_iter().map(|(_, e)| e).collect(), payload, withheld, disclosure })
     }
