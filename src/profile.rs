@@ -285,9 +285,8 @@ impl<S: Store, E: Env> Profile<S, E> {
             user_messages: Some(user_messages.iter().map(|m| m.content.clone()).collect()),
             stored: self.store.list().await?.iter().map(Attribute::normalized).collect(),
         };
-        // The verifier encodes each candidate; its sensitive tag then reuses that encoding.
-        let (report, vectors) = encoder
-            .remembering(|| self.judge(encoder, verifier, &candidates, &context, &user_messages, conversation_id))?;
+        let (report, vectors) =
+            self.judge(encoder, verifier, &candidates, &context, &user_messages, conversation_id)?;
         self.store.write_all(false, &report.stored).await?;
         best_effort(self.store.put_vectors(&vectors).await)?;
         Ok(report)
@@ -304,10 +303,10 @@ impl<S: Store, E: Env> Profile<S, E> {
         user_messages: &[&ChatMessage],
         conversation_id: Option<&str>,
     ) -> Result<(IngestReport, Vec<CachedVector>)> {
-        let verified = Verifier::new(encoder, verifier).verify(candidates, context)?;
+        let verified = Verifier::new(encoder, verifier).verify_encoded(candidates, context)?;
         let mut report = IngestReport { accepted: vec![], review: vec![], rejected: vec![], stored: vec![] };
         let mut vectors = Vec::new();
-        for v in verified {
+        for (v, vector) in verified {
             if v.verdict == Verdict::Rejected {
                 report.rejected.push(v);
                 continue;
@@ -332,8 +331,13 @@ impl<S: Store, E: Env> Profile<S, E> {
             };
             let mut attribute = new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?;
             if attribute.sensitivity == Sensitivity::None {
-                // The model half: the vector also fills the select cache.
-                let vector = encoder.embed_attribute(&attribute.text)?;
+                // The model half, on the verifier's encoding where it has the cached cut; the
+                // vector also fills the select cache.
+                let vector = match vector.filter(|_| attribute.text == c.attribute) {
+                    Some(v) => v,
+                    // Cleaning changed the text, or the verifier cuts attributes elsewhere.
+                    None => encoder.embed_attribute(&attribute.text)?,
+                };
                 attribute.sensitivity = encoder.sensitive_categories(&[&vector])?[0];
                 vectors.push(CachedVector {
                     id: attribute.id.clone(),

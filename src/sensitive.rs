@@ -12,6 +12,9 @@
 //! and in `Profile::select` before any untagged attribute can be offered.
 //! A term match wins over the model; tags only ever tighten.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::attribute::Sensitivity;
@@ -37,206 +40,36 @@ impl PrivacySettings {
     }
 }
 
-/// Terms per category; a term with a space matches as a phrase, one ending in
-/// `*` as a prefix (`diagnos*` matches "diagnosed", "diagnosis").
-const TERMS: [(Sensitivity, &[&str]); 7] = [
-    (
-        Sensitivity::Health,
-        &[
-            "health",
-            "illness",
-            "ill",
-            "disease",
-            "disorder",
-            "diagnos*",
-            "symptom*",
-            "medication*",
-            "medicine",
-            "prescription*",
-            "therapy",
-            "therapist",
-            "psychiatr*",
-            "depress*",
-            "anxiety",
-            "adhd",
-            "autis*",
-            "bipolar",
-            "diabet*",
-            "cancer",
-            "tumor",
-            "tumour",
-            "hiv",
-            "pregnan*",
-            "miscarriage",
-            "disabilit*",
-            "disabled",
-            "chronic",
-            "surgery",
-            "hospital*",
-            "allerg*",
-            "asthma",
-            "epilep*",
-            "mental",
-            "suicid*",
-            "addict*",
-            "eating disorder",
-            "insomnia",
-            "migraine*",
-            "injur*",
-            "infertil*",
-            "ivf",
-        ],
-    ),
-    (
-        Sensitivity::Religion,
-        &[
-            "religio*",
-            "faith",
-            "church",
-            "mosque",
-            "synagogue",
-            "temple",
-            "christian*",
-            "catholic*",
-            "protestant*",
-            "muslim*",
-            "islam*",
-            "jewish",
-            "judaism",
-            "hindu*",
-            "buddhis*",
-            "sikh*",
-            "atheis*",
-            "agnostic",
-            "pray*",
-            "bible",
-            "quran",
-            "koran",
-            "torah",
-            "god",
-            "spiritual*",
-            "ramadan",
-            "kosher",
-            "halal",
-        ],
-    ),
-    (
-        Sensitivity::Sexuality,
-        &[
-            "gay",
-            "lesbian",
-            "bisexual",
-            "homosexual*",
-            "heterosexual*",
-            "queer",
-            "lgbt*",
-            "transgender",
-            "trans",
-            "nonbinary",
-            "non-binary",
-            "asexual",
-            "sexual orientation",
-            "sexuality",
-            "coming out",
-            "same-sex",
-            "sex life",
-            "sexual",
-        ],
-    ),
-    (
-        Sensitivity::Ethnicity,
-        &[
-            "ethnic*",
-            "race",
-            "racial",
-            "african american",
-            "hispanic",
-            "latino",
-            "latina",
-            "latinx",
-            "caucasian",
-            "indigenous",
-            "native american",
-            "arab",
-            "immigrant*",
-            "refugee*",
-            "nationality",
-            "roma",
-        ],
-    ),
-    (
-        Sensitivity::Politics,
-        &[
-            "politic*",
-            "democrat*",
-            "republican*",
-            "liberal*",
-            "conservative*",
-            "socialis*",
-            "communis*",
-            "libertarian*",
-            "left-wing",
-            "right-wing",
-            "vote*",
-            "voting",
-            "voter",
-            "election*",
-            "activis*",
-            "protest*",
-            "union member",
-            "trade union",
-            "party member",
-        ],
-    ),
-    (
-        Sensitivity::Finance,
-        &[
-            "income",
-            "salary",
-            "salaries",
-            "wage*",
-            "debt*",
-            "loan*",
-            "mortgage*",
-            "bankrupt*",
-            "credit score",
-            "credit card debt",
-            "savings",
-            "net worth",
-            "wealth*",
-            "poverty",
-            "unemployed",
-            "unemployment",
-            "welfare",
-            "benefits claimant",
-            "tax return*",
-            "financial difficult*",
-            "broke",
-            "invest*",
-        ],
-    ),
-    (
-        Sensitivity::Location,
-        &[
-            "lives in",
-            "lives at",
-            "living in",
-            "home address",
-            "street address",
-            "postal address",
-            "zip code",
-            "postcode",
-            "postal code",
-            "neighborhood",
-            "neighbourhood",
-            "home town",
-            "hometown",
-            "located in",
-            "resides",
-            "apartment number",
-        ],
-    ),
-];
+/// The categories and their terms, shared with the trainer and the package (`src/sensitive.json`).
+const TERM_FILE: &str = include_str!("sensitive.json");
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TermFile {
+    #[allow(dead_code)]
+    about: String,
+    categories: Vec<Sensitivity>,
+    terms: HashMap<String, Vec<String>>,
+}
+
+/// Terms per category, in the file's order of categories (the first match wins); a term
+/// with a space matches as a phrase, one ending in `*` as a prefix (`diagnos*` matches
+/// "diagnosed", "diagnosis").
+fn terms() -> &'static [(Sensitivity, Vec<String>)] {
+    static TERMS: OnceLock<Vec<(Sensitivity, Vec<String>)>> = OnceLock::new();
+    TERMS.get_or_init(|| {
+        // Compiled in and checked by the tests below: failing here is a build defect, not bad input.
+        let mut file: TermFile = serde_json::from_str(TERM_FILE).expect("src/sensitive.json is valid");
+        file.categories
+            .iter()
+            .map(|&c| {
+                let name =
+                    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                (c, file.terms.remove(&name).unwrap_or_default())
+            })
+            .collect()
+    })
+}
 
 fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
@@ -255,10 +88,10 @@ fn matches(words: &[String], term: &str) -> bool {
     words.windows(parts.len()).any(|window| window.iter().zip(&parts).all(|(w, p)| word_matches(w, p)))
 }
 
-/// The first category (in the order above) whose terms occur in `text`.
+/// The first category (in the file's order) whose terms occur in `text`.
 pub fn classify(text: &str) -> Sensitivity {
     let words = words(text);
-    TERMS
+    terms()
         .iter()
         .find(|(_, terms)| terms.iter().any(|t| matches(&words, t)))
         .map_or(Sensitivity::None, |(category, _)| *category)
@@ -289,6 +122,22 @@ mod tests {
             ("The user's blackbird photos are popular.", Sensitivity::None),
         ] {
             assert_eq!(classify(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_term_file_names_every_category_once_and_no_unknown_one() {
+        let file: TermFile = serde_json::from_str(TERM_FILE).unwrap();
+        assert_eq!(file.categories, Sensitivity::ALL[1..], "every category but none, in the enum's order");
+        let names: Vec<String> = file.categories.iter().map(|c| serde_json::to_value(c).unwrap().to_string()).collect();
+        for name in file.terms.keys() {
+            assert!(names.contains(&format!("\"{name}\"")), "terms for an unknown category {name}");
+        }
+        let listed: usize = terms().iter().map(|(_, t)| t.len()).sum();
+        assert_eq!(listed, file.terms.values().map(Vec::len).sum::<usize>(), "no terms lost");
+        assert!(terms().iter().all(|(c, t)| (*c == Sensitivity::Other) == t.is_empty()), "only `other` has no terms");
+        for (_, t) in terms() {
+            assert!(t.iter().all(|t| !t.is_empty() && *t == t.to_lowercase() && !t.contains("  ")), "{t:?}");
         }
     }
 

@@ -162,5 +162,9 @@ fn ingest_tags_with_the_model_and_fills_the_vector_cache() {
             report.stored.len(),
             "ingest cached the vectors it computed"
         );
+        // The cached vectors are the verifier's encodings, reused: each is what `select` would compute.
+        for cached in p.store().vectors().await.unwrap() {
+            assert_eq!(cached.vector, model.embed_attribute(&cached.text).unwrap(), "{}", cached.text);
+        }
     });
 }

@@ -44,7 +44,7 @@ fi
 node tools/finish-pkg.mjs pkg models
 
 # The worker entry, its typed client and the AI SDK adapter are plain JS beside the generated glue.
-cp src/web/js/worker.js src/web/js/methods.js src/web/js/client.js src/web/js/client.d.ts src/web/js/ai-sdk.js src/web/js/ai-sdk.d.ts pkg/
+cp src/web/js/worker.js src/web/js/methods.js src/web/js/ingest.js src/web/js/client.js src/web/js/client.d.ts src/web/js/ai-sdk.js src/web/js/ai-sdk.d.ts pkg/
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 cat > pkg/package.json <<JSON
@@ -69,7 +69,7 @@ cat > pkg/package.json <<JSON
     "./package.json": "./package.json"
   },
   "files": ["discreet.js", "discreet.node.js", "discreet.d.ts", "discreet_bg.wasm", "discreet_relaxed_bg.wasm",
-            "discreet_bg.wasm.d.ts", "worker.js", "methods.js", "client.js", "client.d.ts", "ai-sdk.js", "ai-sdk.d.ts", "models/"],
+            "discreet_bg.wasm.d.ts", "worker.js", "methods.js", "ingest.js", "client.js", "client.d.ts", "ai-sdk.js", "ai-sdk.d.ts", "models/"],
   "peerDependencies": { "ai": "^6.0.0 || ^7.0.0" },
   "peerDependenciesMeta": { "ai": { "optional": true } },
   "sideEffects": false

@@ -24,9 +24,24 @@ const gluePath = join(pkg, "discreet.js");
 let glue = read(gluePath);
 if (glue.includes("import.meta.url")) fail(`${gluePath} has its own wasm URL: run wasm-bindgen with --omit-default-module-path`);
 glue = replaceOnce(glue, "export { initSync, __wbg_init as default };", "export { initSync };", gluePath);
+// `ingest` is JS (src/web/js/ingest.js, shared with the worker client): the app's chat model is never called from
+// inside a Rust future. A method in the class body, not a prototype assignment a bundler could drop.
+glue = replaceOnce(glue, "export class Discreet {\n", `export class Discreet {
+    ingest(messages, llm, options) {
+        return ingestThrough(this, messages, llm, options);
+    }
+`, gluePath);
+// After wasm-bindgen's @ts-self-types line, which stays the file's first.
+glue = glue.replace(/^(\/\* @ts-self-types="[^"\n]*" \*\/\n)?/, (head) => `${head}import { ingestThrough } from "./ingest.js";\n`);
 const loader = read(new URL("loader.js", src));
-writeFileSync(join(pkg, "discreet.js"), glue + loader + read(new URL("platform.browser.js", src)));
-writeFileSync(join(pkg, "discreet.node.js"), glue + loader + read(new URL("platform.node.js", src)));
+// The category names from the file the core compiles in, so a settings UI never keeps its own list.
+const { categories } = JSON.parse(read(new URL("../src/sensitive.json", import.meta.url)));
+const constants = `
+/** The sensitive categories, in the order the term list checks them (src/sensitive.json). */
+export const SENSITIVE_CATEGORIES = Object.freeze(${JSON.stringify(categories)});
+`;
+writeFileSync(join(pkg, "discreet.js"), glue + loader + constants + read(new URL("platform.browser.js", src)));
+writeFileSync(join(pkg, "discreet.node.js"), glue + loader + constants + read(new URL("platform.node.js", src)));
 
 // The bundled model files: each named once, by a literal, in the group of its manifest.
 function literalFiles(fn) {
@@ -84,6 +99,9 @@ export type InitErrorCode = "E_WASM" | "E_INVALID_INPUT";
  */
 export default function init(options?: InitOptions | { module_or_path: InitInput | Promise<InitInput> } | InitInput): Promise<InitOutput>;
 
+/** The sensitive categories (every \`Sensitivity\` but \`"none"\`), in the order the term list checks them. */
+export const SENSITIVE_CATEGORIES: readonly Exclude<Sensitivity, "none">[];
+
 /** The wasm file \`init()\` loads by default here: the relaxed-SIMD build (faster int8 inference) or the simd128 one. */
 export function wasmFile(): "discreet_relaxed_bg.wasm" | "discreet_bg.wasm";
 `);
@@ -91,6 +109,15 @@ const verifierLoad = "    static load(source: ModelSource | null | undefined, re
 dts = replaceOnce(dts, verifierLoad, verifierLoad +
   "    /**\n     * The bundled verifier over `relevance`'s encoder; without `relevance`, the bundled relevance model is loaded for it.\n     */\n" +
   "    static load(relevance?: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;\n",
+  dtsPath);
+const ingestReplyDecl = "    ingestReply(messages: ChatMessage[], reply: string, options?: IngestOptions | null): Promise<IngestReport>;\n";
+dts = replaceOnce(dts, ingestReplyDecl, ingestReplyDecl +
+  "    /**\n     * Stage 1 end to end: `ingestPrompt(messages)`, then `llm(promptMessages)` (the app's chat model; it must\n" +
+  "     * resolve to the reply text), then `ingestReply`. Rejects before calling `llm` when nothing could be stored\n" +
+  "     * (`E_CLOSED`, `E_MODEL` without a verifier, `E_INVALID_INPUT`); a reply that is not a string is\n" +
+  "     * `E_BAD_EXTRACTION`; an error thrown by `llm` is passed through unchanged.\n     */\n" +
+  "    ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, " +
+  "options?: IngestOptions | null): Promise<IngestReport>;\n",
   dtsPath);
 // The payload's type follows `options.format`, so `{ ...request }` type-checks against the SDK it is for.
 dts = replaceOnce(dts,

@@ -1,7 +1,7 @@
 """Trains the sensitive-category model: a small softmax head over the SHIPPED int8 relevance encoder.
 
 Discreet tags an attribute with a sensitive category (health, religion, sexuality, ethnicity, politics,
-finance, location) by a term list (src/sensitive.rs) and by this model. The list is auditable but
+finance, location) by a term list (src/sensitive.json) and by this model. The list is auditable but
 misses paraphrases ("The user takes insulin before every meal"); the model catches what it misses.
 The device tags with the list's category when a term matches, else with the model's top category
 when its probability reaches the calibrated threshold.
@@ -36,7 +36,10 @@ from onnx import TensorProto, helper, numpy_helper
 from verifier import ATTR_MAX_TOKENS, DIM, MODELS, REPO, Embedder, sha256, train_mlp
 
 HERE = Path(__file__).resolve().parent
-CATEGORIES = ["none", "health", "religion", "sexuality", "ethnicity", "politics", "finance", "location"]
+# The model's classes: none, then every category the term list covers (src/sensitive.json; `other` has no
+# terms and is never predicted).
+_TERM_FILE = json.loads((REPO / "src" / "sensitive.json").read_text())
+CATEGORIES = ["none"] + [c for c in _TERM_FILE["categories"] if c in _TERM_FILE["terms"]]
 HIDDEN = 64
 MAX_FALSE_TAG = 0.02
 
@@ -46,14 +49,8 @@ def read_jsonl(path: Path) -> list[dict]:
 
 
 def term_list() -> list[tuple[str, list[str]]]:
-    """The TERMS table of src/sensitive.rs, read from the source so the two never drift."""
-    src = (REPO / "src" / "sensitive.rs").read_text()
-    table = src[src.index("const TERMS"):src.index("];", src.index("const TERMS"))]
-    out = []
-    for block in re.split(r"Sensitivity::", table)[1:]:
-        name = re.match(r"(\w+)", block).group(1).lower()
-        out.append((name, re.findall(r'"([^"]+)"', block)))
-    return out
+    """The term list of src/sensitive.json (which src/sensitive.rs compiles in), in its order of categories."""
+    return [(c, _TERM_FILE["terms"][c]) for c in CATEGORIES[1:]]
 
 
 def words(text: str) -> list[str]:

@@ -6,7 +6,7 @@ mod parse;
 mod prompt;
 
 pub use parse::{parse_extraction, MAX_CANDIDATES, MAX_REPLY_BYTES};
-pub use prompt::{extraction_prompt, MAX_CONVERSATION_CHARS, MAX_MESSAGES};
+pub use prompt::{extraction_prompt, is_extraction_prompt, MAX_CONVERSATION_CHARS, MAX_MESSAGES};
 
 use serde::{Deserialize, Serialize};
 

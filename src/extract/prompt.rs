@@ -50,9 +50,27 @@ pub fn extraction_prompt(conversation: &[ChatMessage]) -> Result<Vec<ChatMessage
     Ok(vec![ChatMessage::new(Role::System, SYSTEM), ChatMessage::new(Role::User, transcript)])
 }
 
+/// Whether `messages` is a prompt `extraction_prompt` built: its system message, word for word.
+/// A chat backend (the demo's offline stand-in, an app's router) uses it to answer extraction
+/// requests differently from chat turns without copying the instructions.
+pub fn is_extraction_prompt(messages: &[ChatMessage]) -> bool {
+    messages.len() == 2 && messages[0].role == Role::System && messages[0].content == SYSTEM
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_prompts_are_recognized_and_chat_turns_are_not() {
+        let conv = [ChatMessage::new(Role::User, "I'm vegan, any dinner ideas?")];
+        assert!(is_extraction_prompt(&extraction_prompt(&conv).unwrap()));
+        assert!(!is_extraction_prompt(&conv));
+        let mut edited = extraction_prompt(&conv).unwrap();
+        edited[0].content.push('!');
+        assert!(!is_extraction_prompt(&edited));
+        assert!(!is_extraction_prompt(&[]));
+    }
 
     #[test]
     fn prompt_holds_the_conversation_and_the_format() {

@@ -1,8 +1,6 @@
 use super::{model_error, run_error};
 use crate::error::{Error, Result};
 use crate::onnx::{Graph, Tensor};
-use std::collections::VecDeque;
-use std::sync::Mutex;
 
 /// Loads an ONNX graph once, checking it takes `inputs` inputs.
 fn plan(what: &str, bytes: &[u8], inputs: usize) -> Result<Graph> {
@@ -23,66 +21,23 @@ fn first_output(graph: &Graph, inputs: Vec<Tensor>) -> Result<Vec<f32>> {
     out.swap_remove(0).into_f32().map_err(run_error)
 }
 
-/// How many encodings `Encoder::remembering` keeps: enough for one `ingest`
-/// of the largest reply, whose verifier encodes each candidate and its reason
-/// before the sensitive tag encodes the candidate again (at most ~0.5 MB).
-const RECENT: usize = 2 * crate::extract::MAX_CANDIDATES;
-
-/// Inputs already encoded, and their vectors, oldest first.
-type Recent = VecDeque<(Vec<i64>, Vec<f32>)>;
-
 /// Token ids -> L2-normalized sentence embedding. Batch fixed at 1 (one text
 /// per call: no padding), sequence length symbolic.
 pub struct Encoder {
     plan: Graph,
     dimension: usize,
-    /// While `remembering`: the last `RECENT` inputs and their vectors.
-    recent: Mutex<Option<Recent>>,
 }
 
 impl Encoder {
     pub fn from_bytes(bytes: &[u8], dimension: usize) -> Result<Self> {
         let plan = plan("encoder", bytes, 2)?;
-        Ok(Encoder { plan, dimension, recent: Mutex::new(None) })
-    }
-
-    /// Runs `f` with repeated inputs encoded once. Scoped rather than always
-    /// on, so a chat turn (and the benchmark) always pays for its encoding.
-    pub fn remembering<T>(&self, f: impl FnOnce() -> T) -> T {
-        let started = self.with_recent(|r| r.is_none() && r.replace(VecDeque::new()).is_none()).unwrap_or(false);
-        let out = f();
-        if started {
-            self.with_recent(|r| *r = None);
-        }
-        out
-    }
-
-    /// A poisoned lock only means a panic elsewhere; the cache is then skipped.
-    fn with_recent<T>(&self, f: impl FnOnce(&mut Option<Recent>) -> T) -> Option<T> {
-        self.recent.lock().ok().map(|mut r| f(&mut r))
+        Ok(Encoder { plan, dimension })
     }
 
     pub fn embed(&self, ids: &[i64]) -> Result<Vec<f32>> {
         if ids.is_empty() {
             return Err(Error::invalid("nothing to encode"));
         }
-        let hit = self.with_recent(|r| r.as_ref()?.iter().find(|(k, _)| k == ids).map(|(_, v)| v.clone())).flatten();
-        if let Some(v) = hit {
-            return Ok(v);
-        }
-        let v = self.run(ids)?;
-        self.with_recent(|r| {
-            if let Some(recent) = r.as_mut() {
-                if recent.len() == RECENT {
-                    recent.pop_front();
-                }
-                recent.push_back((ids.to_vec(), v.clone()));
-            }
-        });
-        Ok(v)
-    }
-
-    fn run(&self, ids: &[i64]) -> Result<Vec<f32>> {
         let input = Tensor::i64(vec![1, ids.len()], ids.to_vec()).map_err(run_error)?;
         let mask = Tensor::i64(vec![1, ids.len()], vec![1; ids.len()]).map_err(run_error)?;
         let v = first_output(&self.plan, vec![input, mask])?;
@@ -196,38 +151,5 @@ impl Classifier {
             )));
         }
         Ok(flat.chunks(self.classes).map(<[f32]>::to_vec).collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn encoder() -> Encoder {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/relevance-encoder.int8.onnx");
-        Encoder::from_bytes(&std::fs::read(path).unwrap(), 384).unwrap()
-    }
-
-    #[test]
-    fn repeated_inputs_are_encoded_once_only_while_remembering() {
-        let e = encoder();
-        let cached = |e: &Encoder| e.with_recent(|r| r.as_ref().map(VecDeque::len)).flatten();
-        let first = e.embed(&[101, 7592, 102]).unwrap();
-        assert_eq!(cached(&e), None, "outside `remembering` nothing is kept");
-        e.remembering(|| {
-            assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first);
-            assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first);
-            assert_eq!(cached(&e), Some(1), "a repeat is served from the cache");
-            e.remembering(|| e.embed(&[101, 7593, 102]).unwrap());
-            assert_eq!(cached(&e), Some(2), "a nested call keeps the outer cache");
-            for i in 0..(RECENT as i64 + 5) {
-                e.embed(&[101, 2000 + i, 102]).unwrap();
-            }
-            let recent = e.with_recent(|r| r.clone()).unwrap().unwrap();
-            assert_eq!(recent.len(), RECENT);
-            assert!(recent.iter().all(|(k, _)| k != &[101, 7592, 102]), "the oldest entries are dropped");
-        });
-        assert_eq!(cached(&e), None);
-        assert_eq!(e.embed(&[101, 7592, 102]).unwrap(), first, "recomputed identically");
     }
 }

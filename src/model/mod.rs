@@ -117,11 +117,6 @@ impl RelevanceModel {
         self.manifest.threshold
     }
 
-    /// Runs `f` with each repeated text encoded once (see `Encoder::remembering`).
-    pub fn remembering<T>(&self, f: impl FnOnce() -> T) -> T {
-        self.encoder.remembering(f)
-    }
-
     /// Any text, cut to `max_tokens` tokens.
     pub fn embed(&self, text: &str, max_tokens: usize) -> Result<Vec<f32>> {
         let ids = self.tokenizer.ids(text, max_tokens)?;

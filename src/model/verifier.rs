@@ -88,12 +88,15 @@ pub struct Claim<'a> {
 }
 
 /// The head's verdict on one claim.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
     /// Probability that a human would accept the attribute given its support.
     pub score: f32,
     /// The problem kind the head finds most likely, for heads that name kinds.
     pub kind: Option<ProblemKind>,
+    /// The attribute's embedding, when it is the one `select` caches (same token cut): whoever
+    /// stores the attribute (sensitive tag, vector cache) takes it instead of encoding again.
+    pub attribute_vector: Option<Vec<f32>>,
 }
 
 impl VerifierModel {
@@ -185,11 +188,14 @@ impl VerifierModel {
                 )))
             }
         };
+        let cached_cut = m.attribute_max_tokens == encoder.manifest().attribute_max_tokens;
         Ok(scores
             .into_iter()
+            .zip(attributes)
             .enumerate()
-            .map(|(i, score)| Assessment {
+            .map(|(i, (score, vector))| Assessment {
                 score,
+                attribute_vector: cached_cut.then_some(vector),
                 kind: probabilities.as_ref().and_then(|p| {
                     let row = &p[i * k..(i + 1) * k];
                     let best = (0..k).max_by(|&a, &b| row[a].total_cmp(&row[b]))?;

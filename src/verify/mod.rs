@@ -48,6 +48,16 @@ impl<'m> Verifier<'m> {
     /// One verification per candidate, in order. A candidate equal to an
     /// earlier one of the same batch is a duplicate.
     pub fn verify(&self, candidates: &[Candidate], context: &Context) -> Result<Vec<Verification>> {
+        Ok(self.verify_encoded(candidates, context)?.into_iter().map(|(v, _)| v).collect())
+    }
+
+    /// `verify`, each verification with the attribute's embedding where the model computed
+    /// the one `select` caches (see `Assessment::attribute_vector`).
+    pub fn verify_encoded(
+        &self,
+        candidates: &[Candidate],
+        context: &Context,
+    ) -> Result<Vec<(Verification, Option<Vec<f32>>)>> {
         let mut ctx = context.clone();
         let mut out = Vec::with_capacity(candidates.len());
         let mut to_score = Vec::new();
@@ -85,7 +95,9 @@ impl<'m> Verifier<'m> {
             .collect();
         let assessed = self.model.assess(self.encoder, &claims)?;
         let t = self.model.thresholds();
+        let mut vectors = vec![None; out.len()];
         for (&i, a) in to_score.iter().zip(assessed) {
+            vectors[i] = a.attribute_vector;
             let score = a.score;
             let kind = a.kind.filter(|_| score < t.accept);
             let why = kind.map_or(String::new(), |k| format!("{}; ", k.describe()));
@@ -102,7 +114,7 @@ impl<'m> Verifier<'m> {
             let v = &mut out[i];
             (v.verdict, v.score, v.kind, v.explanation) = (verdict, Some(score), kind, explanation);
         }
-        Ok(out)
+        Ok(out.into_iter().zip(vectors).collect())
     }
 }
 

@@ -8,7 +8,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::args;
-use super::errors::to_js;
 use super::extract::conversation;
 use super::host::BrowserEnv;
 use super::relevance::RelevanceModel;
@@ -43,8 +42,8 @@ where
     F: Future<Output = Result<T>> + 'static,
 {
     future_to_promise(async move {
-        let value = work.await.map_err(|e| to_js(&e))?;
-        args::to_js(&value).map_err(|e| to_js(&e))
+        let value = work.await?;
+        args::to_js(&value).map_err(JsValue::from)
     })
 }
 
@@ -56,8 +55,8 @@ fn typed<T: JsCast>(p: js_sys::Promise) -> T {
 impl Discreet {
     /// Opens (creating or migrating) the database of `options.user`.
     pub async fn open(options: OpenOptionsArg) -> std::result::Result<Discreet, JsValue> {
-        let options: OpenArgs = args::record("options", options.into()).map_err(|e| to_js(&e))?;
-        let store = IndexedDbStore::open(&options.user, options.encrypt).await.map_err(|e| to_js(&e))?;
+        let options: OpenArgs = args::record("options", options.into())?;
+        let store = IndexedDbStore::open(&options.user, options.encrypt).await?;
         Ok(Discreet {
             user: options.user,
             profile: RefCell::new(Some(Rc::new(Profile::new(store, BrowserEnv)))),
@@ -98,50 +97,26 @@ impl Discreet {
         *self.verifier.borrow_mut() = Some(verifier.parts());
     }
 
-    /// Stage 1 end to end: builds the extraction prompt from `messages`, calls
-    /// `llm(promptMessages)` (the app's chat model; it must resolve to the
-    /// reply text), parses the reply, verifies each candidate, and stores the
-    /// accepted and review ones in one transaction. Resolves to what was
-    /// accepted, held for review and rejected, each with score and reason.
-    /// An unusable reply rejects with `E_BAD_EXTRACTION` and stores nothing;
-    /// an error thrown by `llm` is passed through unchanged.
-    pub fn ingest(
-        &self,
-        messages: ChatMessagesArg,
-        llm: LlmCallbackArg,
-        options: Option<IngestOptionsArg>,
-    ) -> PromiseIngestReport {
+    /// What `ingest` (JS, over this and `ingestReply`) sends to the app's chat model: the
+    /// extraction prompt for `messages`, once the profile is open and a verifier is set, so a
+    /// conversation never reaches the chat model for an ingest that cannot store anything.
+    #[wasm_bindgen(js_name = ingestPrompt)]
+    pub fn ingest_prompt(&self, messages: ChatMessagesArg) -> PromiseChatMessages {
         let conversation = conversation(messages.into());
-        let options = args::optional_record::<IngestArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
-        let llm: JsValue = llm.into();
-        let (profile, verifier) = (self.profile(), self.verifier.borrow().clone());
-        typed(future_to_promise(async move {
-            let prepared = (|| {
-                let verifier =
-                    verifier.ok_or_else(|| Error::Model("no verifier: call useVerifier(verifier) first".into()))?;
-                let llm = llm
-                    .dyn_into::<js_sys::Function>()
-                    .map_err(|_| Error::invalid("llm must be a function (promptMessages) => Promise<string>"))?;
-                let conversation = conversation?;
-                let prompt = args::to_js(&extraction_prompt(&conversation)?)?;
-                Ok::<_, Error>((profile?, verifier, llm, conversation, prompt, options?))
-            })();
-            let (profile, verifier, llm, conversation, prompt, options) = prepared.map_err(|e| to_js(&e))?;
-            let returned = llm.call1(&JsValue::NULL, &prompt)?;
-            let reply = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&returned)).await?;
-            let reply = args::string("the llm callback's reply", &reply, MAX_REPLY_BYTES as u32)
-                .map_err(|e| to_js(&Error::BadExtraction(e.to_string())))?;
-            let report = profile
-                .ingest(&verifier.encoder, &verifier.model, &conversation, options.conversation_id.as_deref(), &reply)
-                .await
-                .map_err(|e| to_js(&e))?;
-            args::to_js(&report).map_err(|e| to_js(&e))
+        let (profile, verifier) = (self.profile().map(drop), self.verifier.borrow().is_some());
+        typed(settle(async move {
+            profile?;
+            if !verifier {
+                return Err(Error::Model("no verifier: call useVerifier(verifier) first".into()));
+            }
+            extraction_prompt(&conversation?)
         }))
     }
 
-    /// `ingest` for a reply the app already has: the chat model's answer to
-    /// `extractionPrompt(messages)`, parsed, verified and stored as `ingest` does. No
-    /// callback runs inside Discreet, so this also works through the worker.
+    /// Stage 1 for the chat model's reply to `extractionPrompt(messages)` (or `ingestPrompt`):
+    /// parses it, verifies each candidate, and stores the accepted and review ones in one
+    /// transaction. Resolves to what was accepted, held for review and rejected, each with
+    /// score and reason. An unusable reply rejects with `E_BAD_EXTRACTION` and stores nothing.
     #[wasm_bindgen(js_name = ingestReply)]
     pub fn ingest_reply(
         &self,

@@ -2,7 +2,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::args;
-use super::errors::to_js;
 use super::types::{CandidatesArg, ChatMessagesArg, Str};
 use crate::error::Result;
 use crate::extract::{self, ChatMessage, MAX_MESSAGES, MAX_REPLY_BYTES};
@@ -17,7 +16,7 @@ pub(crate) fn conversation(value: JsValue) -> Result<Vec<ChatMessage>> {
 #[wasm_bindgen(js_name = extractionPrompt)]
 pub fn extraction_prompt(messages: ChatMessagesArg) -> std::result::Result<ChatMessagesArg, JsValue> {
     let run = || args::to_js(&extract::extraction_prompt(&conversation(messages.into())?)?);
-    run().map(JsCast::unchecked_into).map_err(|e| to_js(&e))
+    run().map(JsCast::unchecked_into).map_err(JsValue::from)
 }
 
 /// The candidates in the chat model's reply to the extraction prompt.
@@ -29,5 +28,13 @@ pub fn parse_extraction(reply: Str) -> std::result::Result<CandidatesArg, JsValu
         let reply = args::string("reply", &reply.into(), MAX_REPLY_BYTES as u32)?;
         args::to_js(&extract::parse_extraction(&reply)?)
     };
-    run().map(JsCast::unchecked_into).map_err(|e| to_js(&e))
+    run().map(JsCast::unchecked_into).map_err(JsValue::from)
+}
+
+/// Whether `messages` is a prompt `extractionPrompt` built (its system message, word for
+/// word), so a chat backend can route extraction requests without copying the instructions.
+/// Anything that is not such a prompt, whatever its shape, is `false`.
+#[wasm_bindgen(js_name = isExtractionPrompt)]
+pub fn is_extraction_prompt(#[wasm_bindgen(unchecked_param_type = "unknown")] messages: JsValue) -> bool {
+    conversation(messages).is_ok_and(|m| extract::is_extraction_prompt(&m))
 }

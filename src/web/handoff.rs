@@ -5,7 +5,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::args;
-use super::errors::to_js;
 use super::types::{RenderedArg, SelectionPayloadArg, Str};
 use crate::arguments::render_handoff;
 use crate::compose::{MAX_INSTRUCTIONS_CHARS, MAX_SHARED_ATTRIBUTES};
@@ -42,5 +41,5 @@ pub fn render_selection(
         }
         args::to_js(&render_handoff(args::tree("selection", value)?, instructions)?)
     };
-    run().map(JsCast::unchecked_into).map_err(|e| to_js(&e))
+    run().map(JsCast::unchecked_into).map_err(JsValue::from)
 }

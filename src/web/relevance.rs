@@ -4,7 +4,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::args;
-use super::errors::to_js;
 use super::fetch;
 use super::types::{LoadOptionsArg, ModelBytesArg, ModelSourceArg, Str, StrArray};
 use crate::attribute::MAX_TEXT_CHARS;
@@ -85,9 +84,9 @@ impl RelevanceModel {
     pub fn from_bytes(files: ModelBytesArg) -> Result<RelevanceModel, JsValue> {
         let value: JsValue = files.into();
         if !value.is_object() {
-            return Err(to_js(&Error::invalid("files must be an object of Uint8Arrays")));
+            return Err(JsValue::from(Error::invalid("files must be an object of Uint8Arrays")));
         }
-        let read = |name| bytes(&value, name).map_err(|e| to_js(&e));
+        let read = |name| bytes(&value, name).map_err(JsValue::from);
         let (manifest, encoder, head, tokenizer) =
             (read("manifest")?, read("encoder")?, read("head")?, read("tokenizer")?);
         let present = js_sys::Reflect::get(&value, &"sensitive".into()).is_ok_and(|v| !v.is_undefined());
@@ -98,8 +97,7 @@ impl RelevanceModel {
             head: &head,
             tokenizer: &tokenizer,
             sensitive: sensitive.as_deref(),
-        })
-        .map_err(|e| to_js(&e))?;
+        })?;
         Ok(RelevanceModel { inner: Rc::new(inner) })
     }
 
@@ -112,21 +110,17 @@ impl RelevanceModel {
         source: Option<ModelSourceArg>,
         options: Option<LoadOptionsArg>,
     ) -> Result<RelevanceModel, JsValue> {
-        let source = source_arg(source).map_err(|e| to_js(&e))?;
-        let (callbacks, use_cache) = load_options(options.map(Into::into)).map_err(|e| to_js(&e))?;
-        let manifest_bytes = fetch::fetch_small(&source, "relevance.json").await.map_err(|e| to_js(&e))?;
-        let manifest = Manifest::parse(&manifest_bytes).map_err(|e| to_js(&e))?;
+        let source = source_arg(source)?;
+        let (callbacks, use_cache) = load_options(options.map(Into::into))?;
+        let manifest_bytes = fetch::fetch_small(&source, "relevance.json").await?;
+        let manifest = Manifest::parse(&manifest_bytes)?;
         let cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
         let mut progress = fetch::Progress::new(callbacks, &manifest.version, total as f64);
         let mut files = Vec::with_capacity(4);
         let optional = manifest.sensitive.as_ref().map(|_| "sensitive");
         for name in ["encoder", "head", "tokenizer"].into_iter().chain(optional) {
-            files.push(
-                fetch::fetch_file(&source, manifest.file(name).map_err(|e| to_js(&e))?, cache.as_ref(), &mut progress)
-                    .await
-                    .map_err(|e| to_js(&e))?,
-            );
+            files.push(fetch::fetch_file(&source, manifest.file(name)?, cache.as_ref(), &mut progress).await?);
         }
         // fetch_file checked every file against the manifest.
         let inner = CoreModel::from_checked_bytes(ModelFiles {
@@ -135,8 +129,7 @@ impl RelevanceModel {
             head: &files[1],
             tokenizer: &files[2],
             sensitive: files.get(3).map(Vec::as_slice),
-        })
-        .map_err(|e| to_js(&e))?;
+        })?;
         progress.ready("relevance");
         Ok(RelevanceModel { inner: Rc::new(inner) })
     }
@@ -155,20 +148,21 @@ impl RelevanceModel {
     /// Probability, per attribute, that it should change the answer to `prompt`.
     #[wasm_bindgen(js_name = scoreTexts)]
     pub fn score_texts(&self, prompt: Str, attributes: StrArray) -> Result<Vec<f32>, JsValue> {
-        let prompt = args::prompt(&prompt.into()).map_err(|e| to_js(&e))?;
+        let prompt = args::prompt(&prompt.into())?;
         let list: JsValue = attributes.into();
         let Some(list) = list.dyn_ref::<js_sys::Array>() else {
-            return Err(to_js(&Error::invalid("attributes must be an array of strings")));
+            return Err(JsValue::from(Error::invalid("attributes must be an array of strings")));
         };
         if list.length() as usize > MAX_ATTRIBUTES_PER_CALL {
-            return Err(to_js(&Error::invalid(format!("at most {MAX_ATTRIBUTES_PER_CALL} attributes per call"))));
+            return Err(JsValue::from(Error::invalid(format!(
+                "at most {MAX_ATTRIBUTES_PER_CALL} attributes per call"
+            ))));
         }
         let texts = list
             .iter()
             .map(|v| args::string("attributes entry", &v, 4 * MAX_TEXT_CHARS as u32))
-            .collect::<Result<Vec<String>, _>>()
-            .map_err(|e| to_js(&e))?;
+            .collect::<Result<Vec<String>, _>>()?;
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-        self.inner.score_texts(&prompt, &refs).map_err(|e| to_js(&e))
+        self.inner.score_texts(&prompt, &refs).map_err(JsValue::from)
     }
 }

@@ -78,8 +78,8 @@ extern "C" {
     pub type VerifierBytesArg;
     #[wasm_bindgen(typescript_type = "Promise<VerifierModel>")]
     pub type PromiseVerifierModel;
-    #[wasm_bindgen(typescript_type = "(promptMessages: ChatMessage[]) => string | Promise<string>")]
-    pub type LlmCallbackArg;
+    #[wasm_bindgen(typescript_type = "Promise<ChatMessage[]>")]
+    pub type PromiseChatMessages;
     #[wasm_bindgen(typescript_type = "IngestOptions")]
     pub type IngestOptionsArg;
     #[wasm_bindgen(typescript_type = "Promise<IngestReport>")]

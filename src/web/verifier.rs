@@ -4,7 +4,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::args;
-use super::errors::to_js;
 use super::fetch;
 use super::relevance::{bytes, load_options, source_arg, RelevanceModel};
 use super::types::{
@@ -48,12 +47,11 @@ impl VerifierModel {
     ) -> std::result::Result<VerifierModel, JsValue> {
         let value: JsValue = files.into();
         if !value.is_object() {
-            return Err(to_js(&Error::invalid("files must be an object of Uint8Arrays")));
+            return Err(JsValue::from(Error::invalid("files must be an object of Uint8Arrays")));
         }
-        let (manifest, head) =
-            (bytes(&value, "manifest").map_err(|e| to_js(&e))?, bytes(&value, "head").map_err(|e| to_js(&e))?);
+        let (manifest, head) = (bytes(&value, "manifest")?, bytes(&value, "head")?);
         let encoder = relevance.shared();
-        let model = CoreVerifier::from_bytes(&manifest, &head, &encoder).map_err(|e| to_js(&e))?;
+        let model = CoreVerifier::from_bytes(&manifest, &head, &encoder)?;
         Ok(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
     }
 
@@ -80,7 +78,7 @@ impl VerifierModel {
                 progress.ready("verifier");
                 Ok::<_, Error>(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
             };
-            load.await.map(JsValue::from).map_err(|e| to_js(&e))
+            load.await.map(JsValue::from).map_err(JsValue::from)
         });
         wasm_bindgen::JsCast::unchecked_into(promise)
     }
@@ -118,6 +116,6 @@ impl VerifierModel {
             let verified = Verifier::new(&self.parts.encoder, &self.parts.model).verify(&candidates, &context)?;
             args::to_js(&verified)
         };
-        run().map(wasm_bindgen::JsCast::unchecked_into).map_err(|e| to_js(&e))
+        run().map(wasm_bindgen::JsCast::unchecked_into).map_err(JsValue::from)
     }
 }

@@ -61,6 +61,9 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "export function renderSelection(selection: SelectionPayload | { attributes: SharedAttribute[] }, instructions?: string | null): Rendered;",
     "export function extractionPrompt(messages: ChatMessage[]): ChatMessage[];",
     "export function parseExtraction(reply: string): Candidate[];",
+    "export function isExtractionPrompt(messages: unknown): boolean;",
+    "export const SENSITIVE_CATEGORIES: readonly Exclude<Sensitivity, \"none\">[];",
+    "ingestPrompt(messages: ChatMessage[]): Promise<ChatMessage[]>;",
     "useVerifier(verifier: VerifierModel): void;",
     "ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, options?: IngestOptions | null): Promise<IngestReport>;",
     "static load(relevance?: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
@@ -580,7 +583,8 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
       { attribute: "The user really likes it.", reason: "They thank the assistant.", evidence: ["Can you plan my long runs?"], confidence: 0.5 },
     ]) + "\n```\nLet me know if you need more.";
     const r = await page.evaluate(async ({ conversation, reply }) => {
-      const { Discreet, RelevanceModel, VerifierModel, extractionPrompt, parseExtraction } = await import("/pkg/discreet.js");
+      const { Discreet, RelevanceModel, VerifierModel, extractionPrompt, parseExtraction, isExtractionPrompt, SENSITIVE_CATEGORIES } =
+        await import("/pkg/discreet.js");
       const relevance = await RelevanceModel.load("/models/");
       const verifier = await VerifierModel.load("/models/", relevance);
       const user = `ingest-${Date.now()}`;
@@ -608,18 +612,28 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
       const huge = parseExtraction("x".repeat(1_000_000) + "\n" + JSON.stringify(parsed));
       const parseErr = (() => { try { parseExtraction('{"attributes": "none"}'); return null; } catch (e) { return { code: e.code, message: e.message }; } })();
       const verified = verifier.verify(parsed, { userMessages: conversation.filter((m) => m.role === "user").map((m) => m.content) });
+      const ingestPrompt = await d.ingestPrompt(conversation);
+      const recognized = [isExtractionPrompt(prompt), isExtractionPrompt(conversation), isExtractionPrompt("x"), isExtractionPrompt(null),
+        isExtractionPrompt([{ ...prompt[0], content: prompt[0].content + " " }, prompt[1]])];
       d.close();
+      const closed = [await codeOf(() => d.ingestPrompt(conversation)), await codeOf(() => d.ingest(conversation, async () => reply))];
       const reopened = await Discreet.open({ user });
       const persisted = (await reopened.list()).length;
       reopened.close();
       return { noVerifier, report, again, listed, failures, countAfterFailures, prompt, prompts, parsed: parsed.length, huge: huge.length,
-               parseErr, verified, persisted, thresholds: [verifier.rejectThreshold, verifier.acceptThreshold] };
+               parseErr, verified, persisted, thresholds: [verifier.rejectThreshold, verifier.acceptThreshold],
+               ingestPrompt, recognized, closed, categories: SENSITIVE_CATEGORIES, frozen: Object.isFrozen(SENSITIVE_CATEGORIES) };
     }, { conversation, reply });
     assert.equal(r.noVerifier, "E_MODEL");
     assert.equal(r.prompts.length, 1);
     assert.deepEqual(r.prompts[0].map((m) => m.role), ["system", "user"]);
     assert.ok(r.prompts[0][1].content.includes("I'm training for my first marathon"));
     assert.deepEqual(r.prompt, r.prompts[0]);
+    assert.deepEqual(r.ingestPrompt, r.prompt, "ingest sends exactly ingestPrompt's messages");
+    assert.deepEqual(r.recognized, [true, false, false, false, false], "only a prompt extractionPrompt built, word for word");
+    assert.deepEqual(r.closed, ["E_CLOSED", "E_CLOSED"]);
+    assert.deepEqual(r.categories, ["health", "religion", "sexuality", "ethnicity", "politics", "finance", "location", "other"]);
+    assert.ok(r.frozen);
     const rules = r.report.rejected.map((v) => v.rule);
     assert.ok(rules.includes("evidence_not_found") && rules.includes("not_standalone"), JSON.stringify(rules));
     const kept = [...r.report.accepted, ...r.report.review];

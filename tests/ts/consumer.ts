@@ -1,7 +1,7 @@
 // Compiled with `tsc --strict --noEmit` by the test suite: proves the shipped
 // declarations describe the API precisely enough for a strict consumer.
-import init, { Discreet } from "../../pkg/discreet.js";
-import type { Added, Attribute, Composed, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute, Selection } from "../../pkg/discreet.js";
+import init, { Discreet, SENSITIVE_CATEGORIES, isExtractionPrompt } from "../../pkg/discreet.js";
+import type { Added, Attribute, Composed, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute, Selection, Sensitivity } from "../../pkg/discreet.js";
 
 export async function useEveryMethod(): Promise<void> {
   await init();
@@ -60,4 +60,13 @@ export async function ingestAConversation(d: Discreet, chat: (m: ChatMessage[]) 
   const scores: (number | null)[] = checked.map((v) => v.score);
   void scores;
   return report.rejected.flatMap((v) => (v.rule ? [v.rule] : []));
+}
+
+/** The category names and the extraction-prompt check a settings page and a chat router need. */
+export function sharedFacts(messages: unknown): [readonly Sensitivity[], boolean] {
+  const categories: readonly Exclude<Sensitivity, "none">[] = SENSITIVE_CATEGORIES;
+  // @ts-expect-error: the list is read-only
+  const mutate = () => SENSITIVE_CATEGORIES.push("health");
+  void mutate;
+  return [categories, isExtractionPrompt(messages)];
 }

@@ -1,9 +1,8 @@
 // Chat backends for the demo. Each names the `compose` format it sends (`format`), builds its request from
 // exactly the payload Discreet composed plus the earlier turns (`request`), and sends it (`send`): what a
 // backend sends is what leaves the device. `chat(messages)` serves extraction (OpenAI-shaped messages).
+import { isExtractionPrompt } from "../pkg/discreet.js";
 import { standInExtraction } from "./standin.js";
-
-const EXTRACTION_MARK = "You extract durable facts about a user";
 
 /** Chat Completions: the history goes before the user's message, after the system message. */
 function chatRequest(model, payload, history) {
@@ -24,7 +23,7 @@ export function offlineBackend() {
         "the exact payload is in the \"Shared with the model\" panel.";
     },
     async chat(messages) {
-      if (messages[0]?.role === "system" && messages[0].content.startsWith(EXTRACTION_MARK)) return standInExtraction(messages);
+      if (isExtractionPrompt(messages)) return standInExtraction(messages);
       return backend.send({ messages });
     },
   };

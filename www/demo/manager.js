@@ -1,5 +1,6 @@
 // The attribute manager: every stored attribute with its reason, the verifier's verdict and
 // score, and the user's controls (edit, delete, export, import, clear, add).
+import { SENSITIVE_CATEGORIES } from "../pkg/discreet.js";
 
 export const el = (tag, props = {}, ...children) => {
   const e = Object.assign(document.createElement(tag), props);
@@ -63,12 +64,10 @@ export async function seedProfile(d, verifier, user = "u02") {
   return added;
 }
 
-export const SENSITIVE = ["health", "religion", "sexuality", "ethnicity", "politics", "finance", "location", "other"];
-
 /** One switch per sensitive category; attributes in a category stay on the device unless it is on. */
 export async function renderSwitches(d, root, onChange) {
   const { allowedSensitive } = await d.settings();
-  root.replaceChildren(el("legend", { textContent: "May leave the device:" }), ...SENSITIVE.map((c) => {
+  root.replaceChildren(el("legend", { textContent: "May leave the device:" }), ...SENSITIVE_CATEGORIES.map((c) => {
     const box = el("input", { type: "checkbox", checked: allowedSensitive.includes(c), value: c, onchange: () => onChange() });
     return el("label", {}, box, ` ${c}`);
   }));

@@ -20,6 +20,7 @@ export interface RemoteDiscreet {
   /** Needs `loadVerifier` first. `llm` runs on the page; the worker builds its prompt and stores what the reply yields. */
   ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>,
     options?: IngestOptions): Promise<IngestReport>;
+  ingestPrompt(messages: ChatMessage[]): Promise<ChatMessage[]>;
   ingestReply(messages: ChatMessage[], reply: string, options?: IngestOptions): Promise<IngestReport>;
   settings(): Promise<PrivacySettings>;
   setAllowedSensitive(categories: Sensitivity[]): Promise<PrivacySettings>;

@@ -1,6 +1,7 @@
 // The page side of worker.js: the same API as `Discreet`, every call async,
 // run in a Web Worker. Errors arrive as `DiscreetError`s with their codes; a
 // crashed worker fails every pending and later call with `E_WORKER`.
+import { ingestThrough } from "./ingest.js";
 import { REMOTE_METHODS } from "./methods.js";
 
 function discreetError(message, code) {
@@ -91,22 +92,11 @@ export class DiscreetWorker {
   async open(options) {
     const handle = await this.#send("open", [options]);
     const call = (method) => (...args) => this.#send("call", [handle, method, args]);
-    const ingestReply = call("ingestReply");
+    const remote = Object.fromEntries(REMOTE_METHODS.map((m) => [m, call(m)]));
     return Object.freeze({
-      ...Object.fromEntries(REMOTE_METHODS.map((m) => [m, call(m)])),
-      // The app's chat model runs here, on the page: the worker builds the prompt and stores what the reply yields.
-      ingest: async (messages, llm, ingestOptions) => {
-        if (typeof llm !== "function") {
-          throw discreetError("llm must be a function (promptMessages) => Promise<string>", "E_INVALID_INPUT");
-        }
-        // Checked in the worker before the llm sees the conversation, as on the main thread.
-        const prompt = await this.#send("ingestPrompt", [handle, messages]);
-        const reply = await llm(prompt);
-        if (typeof reply !== "string") {
-          throw discreetError("unusable extraction reply: the llm callback's reply must be a string", "E_BAD_EXTRACTION");
-        }
-        return ingestReply(messages, reply, ingestOptions);
-      },
+      ...remote,
+      // The app's chat model runs here, on the page; the worker builds the prompt and stores what the reply yields.
+      ingest: (messages, llm, ingestOptions) => ingestThrough(remote, messages, llm, ingestOptions),
       close: () => this.#send("close", [handle]),
     });
   }

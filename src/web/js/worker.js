@@ -1,7 +1,7 @@
 // Discreet in a Web Worker: inference and IndexedDB work off the page's main
 // thread. Started by `DiscreetWorker` (client.js); speaks a small request/reply
 // protocol: { id, op, args } -> { id, ok, result | error }, and { id, progress } / { id, info } while loading.
-import init, { Discreet, RelevanceModel, VerifierModel, extractionPrompt } from "./discreet.js";
+import init, { Discreet, RelevanceModel, VerifierModel } from "./discreet.js";
 import { REMOTE_METHODS } from "./methods.js";
 
 const ready = init();
@@ -43,12 +43,6 @@ const ops = {
     verifier = await (source == null ? VerifierModel.load(model, opts) : VerifierModel.load(source, model, opts));
     for (const d of stores.values()) d.useVerifier(verifier);
     return { version: verifier.version };
-  },
-  // `ingest` through the worker, first half: what the main thread checks before it calls the app's llm.
-  ingestPrompt(handle, messages) {
-    if (!stores.has(handle)) throw Object.assign(new Error("this store was closed"), { code: "E_CLOSED" });
-    if (!verifier) throw Object.assign(new Error("no verifier: call loadVerifier first"), { code: "E_MODEL" });
-    return extractionPrompt(messages);
   },
   async call(handle, method, args) {
     const d = stores.get(handle);
