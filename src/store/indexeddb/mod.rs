@@ -12,22 +12,28 @@
 //! vector sealed; the first encrypted open of a plaintext profile seals what is there.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use indexed_db_futures::database::Database;
-use indexed_db_futures::error::{Error as IdbError, OpenDbError};
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::sealer::{Sealed, Sealer};
+mod idb;
+mod rows;
+mod sealing;
+
+pub use idb::database_name;
+use idb::{commit, key_record, map_err, map_open_err, migrate};
+use rows::{Keyed, SettingsRow, Stored, StoredRow};
+
+use super::sealer::Sealer;
 use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
@@ -44,189 +50,6 @@ const SETTINGS: &str = "settings";
 const PRIVACY_KEY: &str = "privacy";
 const MAX_USER_CHARS: usize = 128;
 const SEAL_ATTEMPTS: usize = 5;
-
-/// The record as stored: the normalized text sits beside the attribute so the
-/// unique index can enforce dedupe even between two tabs.
-#[derive(Serialize, Deserialize)]
-struct Row {
-    id: String,
-    norm: String,
-    attribute: Attribute,
-}
-
-#[derive(Serialize, Deserialize)]
-struct SettingsRow {
-    id: String,
-    settings: PrivacySettings,
-}
-
-impl Row {
-    fn new(a: &Attribute) -> Self {
-        Row { id: a.id.clone(), norm: a.normalized(), attribute: a.clone() }
-    }
-}
-
-/// An attribute of an encrypted profile: `norm` is a keyed hash, the rest sealed.
-#[derive(Serialize, Deserialize)]
-struct SealedRow {
-    id: String,
-    norm: String,
-    sealed: Sealed,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum StoredRow {
-    Plain(Row),
-    Sealed(SealedRow),
-}
-
-/// A disclosure or vector, in the clear or sealed.
-#[derive(Serialize, Deserialize)]
-struct SealedRecord {
-    id: String,
-    sealed: Sealed,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(untagged)]
-enum Stored<T> {
-    Plain(T),
-    Sealed(SealedRecord),
-}
-
-trait Keyed {
-    fn key(&self) -> &str;
-}
-
-impl Keyed for Disclosure {
-    fn key(&self) -> &str {
-        &self.id
-    }
-}
-
-impl Keyed for CachedVector {
-    fn key(&self) -> &str {
-        &self.id
-    }
-}
-
-/// The stored encryption keys of the profile, if it has any, read within `tx`.
-async fn key_record(tx: &Transaction<'_>) -> Result<Option<JsValue>> {
-    let store = tx.object_store(SETTINGS).map_err(map_err)?;
-    let record: Option<JsValue> =
-        store.get(Sealer::key_record_id()).primitive().map_err(map_err)?.await.map_err(map_err)?;
-    Ok(record.filter(|r| r.is_object()))
-}
-
-/// Within `tx`: empties the store `name`, then puts `records`.
-async fn replace_in<T: Serialize>(tx: &Transaction<'_>, name: &str, records: &[T]) -> Result<()> {
-    let store = tx.object_store(name).map_err(map_err)?;
-    store.clear().map_err(map_err)?.await.map_err(map_err)?;
-    for r in records {
-        store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
-    }
-    Ok(())
-}
-
-/// Every record of the store `name`, read within `tx`.
-async fn all_in<T: DeserializeOwned>(tx: &Transaction<'_>, name: &str) -> Result<Vec<T>> {
-    let store = tx.object_store(name).map_err(map_err)?;
-    let rows = store.get_all::<T>().serde().map_err(map_err)?.await.map_err(map_err)?;
-    rows.map(|r| r.map_err(map_err)).collect()
-}
-
-/// Whether the plain rows read now hold exactly `attributes` (any sealed row means another tab sealed).
-fn same_rows(now: &[StoredRow], attributes: &[Attribute]) -> bool {
-    let by_id: HashMap<&str, &Attribute> = attributes.iter().map(|a| (a.id.as_str(), a)).collect();
-    now.len() == attributes.len()
-        && now.iter().all(|row| matches!(row, StoredRow::Plain(r) if by_id.get(r.id.as_str()) == Some(&&r.attribute)))
-}
-
-fn same_keys<T: Keyed>(now: &[Stored<T>], before: &[T]) -> bool {
-    let ids: HashSet<&str> = before.iter().map(Keyed::key).collect();
-    now.len() == before.len()
-        && now.iter().all(|s| {
-            ids.contains(match s {
-                Stored::Plain(v) => v.key(),
-                Stored::Sealed(r) => r.id.as_str(),
-            })
-        })
-}
-
-fn context(store: &str, id: &str) -> String {
-    format!("{store}/{id}")
-}
-
-pub fn database_name(user: &str) -> Result<String> {
-    if user.trim().is_empty() {
-        return Err(Error::invalid("user is empty"));
-    }
-    if user.chars().count() > MAX_USER_CHARS {
-        return Err(Error::invalid(format!("user is longer than {MAX_USER_CHARS} characters")));
-    }
-    Ok(format!("discreet/{user}"))
-}
-
-fn map_dom(e: &web_sys::DomException) -> Error {
-    match e.name().as_str() {
-        "ConstraintError" => Error::Duplicate(e.message()),
-        "InvalidStateError" => Error::Closed,
-        "QuotaExceededError" => Error::Quota(if e.message().is_empty() {
-            "the browser refused the write: this site's storage is full; delete attributes or free space".into()
-        } else {
-            e.message()
-        }),
-        name => Error::Storage(format!("{name}: {}", e.message())),
-    }
-}
-
-fn map_err(e: IdbError) -> Error {
-    match e {
-        IdbError::DomException(d) => {
-            let js: JsValue = d.into();
-            map_dom(js.unchecked_ref())
-        }
-        other => Error::Storage(other.to_string()),
-    }
-}
-
-/// Commits, reporting why the browser aborted the transaction (a full quota
-/// surfaces only there) rather than the wrapper's generic "aborted".
-async fn commit(tx: Transaction<'_>) -> Result<()> {
-    let raw: web_sys::IdbTransaction = tx.as_sys().clone().unchecked_into();
-    match tx.commit().await {
-        Ok(()) => Ok(()),
-        Err(e) => Err(raw.error().map(|dom| map_dom(&dom)).unwrap_or_else(|| map_err(e))),
-    }
-}
-
-fn map_open_err(e: OpenDbError) -> Error {
-    match e {
-        OpenDbError::Base(e) => map_err(e),
-        OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
-            Error::Storage("IndexedDB is not available in this environment".into())
-        }
-        other => Error::Storage(other.to_string()),
-    }
-}
-
-fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Result<()> {
-    if old_version < 1 {
-        let store = db.create_object_store(ATTRIBUTES).with_key_path("id".into()).build()?;
-        store.create_index(NORM_INDEX, "norm".into()).with_unique(true).build()?;
-    }
-    if old_version < 2 {
-        db.create_object_store(DISCLOSURES).with_key_path("id".into()).build()?;
-    }
-    if old_version < 3 {
-        db.create_object_store(VECTORS).with_key_path("id".into()).build()?;
-    }
-    if old_version < 4 {
-        db.create_object_store(SETTINGS).with_key_path("id".into()).build()?;
-    }
-    Ok(())
-}
 
 pub struct IndexedDbStore {
     db: Database,
@@ -293,137 +116,6 @@ impl IndexedDbStore {
     /// Whether this profile is stored encrypted.
     pub fn is_encrypted(&self) -> bool {
         self.sealer.is_some()
-    }
-
-    async fn stored_keys(&self) -> Result<Option<Sealer>> {
-        let tx = self.db.transaction(SETTINGS).build().map_err(map_err)?;
-        let record = key_record(&tx).await?;
-        record.map(|r| Sealer::from_key_record(&r)).transpose()
-    }
-
-    /// Loads the profile's keys if it has some; with `encrypt`, creates them
-    /// and seals what is stored, in one transaction.
-    async fn init_sealer(&mut self, encrypt: bool) -> Result<()> {
-        if let Some(sealer) = self.stored_keys().await? {
-            self.sealer = Some(sealer);
-            return Ok(());
-        }
-        if !encrypt {
-            return Ok(());
-        }
-        // Sealing is async (WebCrypto), so it happens before the write transaction opens; another
-        // tab may write in between. The transaction re-reads what it replaces and starts over if
-        // anything changed, so no write of that tab is lost.
-        for _ in 0..SEAL_ATTEMPTS {
-            self.sealer = None;
-            let attributes = self.list().await?;
-            let disclosures: Vec<Disclosure> = self.read_all(DISCLOSURES).await?;
-            let vectors: Vec<CachedVector> = self.read_all(VECTORS).await?;
-            let sealer = Sealer::generate().await?;
-            let keys = sealer.key_record();
-            self.sealer = Some(sealer);
-            let rows = self.encode_rows(&attributes).await?;
-            let sealed_disclosures = self.encode_all(DISCLOSURES, &disclosures).await?;
-            let sealed_vectors = self.encode_all(VECTORS, &vectors).await?;
-
-            self.check_open()?;
-            let tx = self
-                .db
-                .transaction([ATTRIBUTES, DISCLOSURES, VECTORS, SETTINGS])
-                .with_mode(TransactionMode::Readwrite)
-                .build()
-                .map_err(map_err)?;
-            // Another tab may have encrypted this profile since we looked: its keys win.
-            if key_record(&tx).await?.is_some() {
-                drop(tx);
-                self.sealer = self.stored_keys().await?;
-                return Ok(());
-            }
-            let unchanged = same_rows(&all_in::<StoredRow>(&tx, ATTRIBUTES).await?, &attributes)
-                && same_keys(&all_in::<Stored<Disclosure>>(&tx, DISCLOSURES).await?, &disclosures)
-                && same_keys(&all_in::<Stored<CachedVector>>(&tx, VECTORS).await?, &vectors);
-            if !unchanged {
-                drop(tx);
-                continue;
-            }
-            let settings = tx.object_store(SETTINGS).map_err(map_err)?;
-            settings.put(keys).primitive().map_err(map_err)?.await.map_err(map_err)?;
-            replace_in(&tx, ATTRIBUTES, &rows).await?;
-            replace_in(&tx, DISCLOSURES, &sealed_disclosures).await?;
-            replace_in(&tx, VECTORS, &sealed_vectors).await?;
-            return commit(tx).await;
-        }
-        self.sealer = None;
-        Err(Error::Storage(format!(
-            "the profile kept changing in another tab while it was being encrypted ({SEAL_ATTEMPTS} tries); retry"
-        )))
-    }
-
-    /// Encryption is async (WebCrypto), and an IndexedDB transaction closes
-    /// when its task waits on anything else: so records are sealed before a
-    /// write transaction opens and opened after a read one is done.
-    async fn encode_row(&self, a: &Attribute) -> Result<StoredRow> {
-        match &self.sealer {
-            None => Ok(StoredRow::Plain(Row::new(a))),
-            Some(sealer) => Ok(StoredRow::Sealed(SealedRow {
-                id: a.id.clone(),
-                norm: sealer.index_key(&a.normalized()).await?,
-                sealed: sealer.seal(&context(ATTRIBUTES, &a.id), a).await?,
-            })),
-        }
-    }
-
-    async fn encode_rows(&self, attributes: &[Attribute]) -> Result<Vec<StoredRow>> {
-        let mut rows = Vec::with_capacity(attributes.len());
-        for a in attributes {
-            rows.push(self.encode_row(a).await?);
-        }
-        Ok(rows)
-    }
-
-    async fn decode_found(&self, row: Option<StoredRow>) -> Result<Option<Attribute>> {
-        match row {
-            Some(row) => Ok(Some(self.decode_row(row).await?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn decode_row(&self, row: StoredRow) -> Result<Attribute> {
-        match (row, &self.sealer) {
-            (StoredRow::Plain(r), _) => Ok(r.attribute),
-            (StoredRow::Sealed(r), Some(sealer)) => sealer.open(&context(ATTRIBUTES, &r.id), &r.sealed).await,
-            (StoredRow::Sealed(r), None) => {
-                Err(Error::Storage(format!("{}: encrypted, but the profile has no key", r.id)))
-            }
-        }
-    }
-
-    async fn encode_all<T: Serialize + Clone + Keyed>(&self, name: &str, records: &[T]) -> Result<Vec<Stored<T>>> {
-        let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            out.push(match &self.sealer {
-                None => Stored::Plain(r.clone()),
-                Some(sealer) => Stored::Sealed(SealedRecord {
-                    id: r.key().to_string(),
-                    sealed: sealer.seal(&context(name, r.key()), r).await?,
-                }),
-            });
-        }
-        Ok(out)
-    }
-
-    async fn decode_all<T: DeserializeOwned>(&self, name: &str, stored: Vec<Stored<T>>) -> Result<Vec<T>> {
-        let mut out = Vec::with_capacity(stored.len());
-        for s in stored {
-            out.push(match (s, &self.sealer) {
-                (Stored::Plain(v), _) => v,
-                (Stored::Sealed(r), Some(sealer)) => sealer.open(&context(name, &r.id), &r.sealed).await?,
-                (Stored::Sealed(r), None) => {
-                    return Err(Error::Storage(format!("{name}/{}: encrypted, but the profile has no key", r.id)))
-                }
-            });
-        }
-        Ok(out)
     }
 
     /// A newer schema in another tab must not be blocked by this connection:
