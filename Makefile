@@ -37,7 +37,7 @@ test-train:
 
 # The wasm build in headless Chromium against real IndexedDB.
 test-browser:
-	cargo test --profile ci --target wasm32-unknown-unknown --test browser
+	cargo test --profile ci --target wasm32-unknown-unknown -p discreet-web --test browser
 
 # The built npm package: declarations, Node, and the optimized module in Chromium.
 test-pkg: pkg

@@ -79,4 +79,11 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The runtime's failures are the model's: `E_MODEL`.
+impl From<crate::onnx::Error> for Error {
+    fn from(e: crate::onnx::Error) -> Self {
+        Error::Model(e.0)
+    }
+}
+
 pub type Result<T> = std::result::Result<T, Error>;

@@ -1,10 +1,11 @@
 //! Discreet: on-device LLM personalization. The core is pure Rust and
-//! target-independent; the browser binding lives in `web` alone.
+//! target-independent: the int8 runtime is `discreet-onnx` (crates/onnx), the browser binding
+//! and the IndexedDB store `discreet-web` (crates/web), the CLI `discreet-cli` (crates/cli).
 
 pub mod arguments;
 pub mod attribute;
 pub mod compose;
-mod digest;
+pub mod digest;
 pub mod disclosure;
 pub mod env;
 pub mod error;
@@ -14,7 +15,7 @@ pub mod extract;
 pub mod fuzzing;
 pub mod judgments;
 pub mod model;
-pub mod onnx;
+pub use discreet_onnx as onnx;
 pub mod profile;
 pub mod select;
 pub mod sensitive;
@@ -23,9 +24,6 @@ pub mod turn;
 pub mod vector_cache;
 mod vector_codec;
 pub mod verify;
-
-#[cfg(target_arch = "wasm32")]
-pub mod web;
 
 pub use attribute::{Attribute, NewAttribute, Sensitivity, Source, Verdict};
 pub use disclosure::Disclosure;

@@ -139,6 +139,7 @@ fn heads_match_tract() {
 fn model_error(bytes: &[u8]) -> String {
     match Graph::load(bytes) {
         Err(e) => {
+            let e = discreet::Error::from(e);
             assert_eq!(e.code(), "E_MODEL");
             e.to_string()
         }
@@ -186,13 +187,17 @@ fn corrupted_bytes_never_panic() {
 #[test]
 fn wrong_inputs_are_errors() {
     let g = Graph::load(&model("sensitive-head.int8.onnx")).unwrap();
-    assert_eq!(g.run(vec![]).unwrap_err().code(), "E_MODEL");
+    assert_eq!(discreet::Error::from(g.run(vec![]).unwrap_err()).code(), "E_MODEL");
     let wrong_width = Tensor::f32(vec![1, 5], vec![0.0; 5]).unwrap();
-    assert_eq!(g.run(vec![wrong_width]).unwrap_err().code(), "E_MODEL");
+    assert_eq!(discreet::Error::from(g.run(vec![wrong_width]).unwrap_err()).code(), "E_MODEL");
     let ids = Tensor::i64(vec![1, 384], vec![0; 384]).unwrap();
-    assert_eq!(g.run(vec![ids]).unwrap_err().code(), "E_MODEL");
+    assert_eq!(discreet::Error::from(g.run(vec![ids]).unwrap_err()).code(), "E_MODEL");
     let enc = Graph::load(&model("relevance-encoder.int8.onnx")).unwrap();
-    assert_eq!(enc.run(ids_input(&[101, 40000, 102])).unwrap_err().code(), "E_MODEL", "token id beyond the vocabulary");
+    assert_eq!(
+        discreet::Error::from(enc.run(ids_input(&[101, 40000, 102])).unwrap_err()).code(),
+        "E_MODEL",
+        "token id beyond the vocabulary"
+    );
 }
 
 /// Protobuf wire encoding, enough to write hostile ONNX files by hand.

@@ -1,4 +1,4 @@
-//! The hand-written TypeScript declarations (src/web/records.d.ts) must name
+//! The hand-written TypeScript declarations (crates/web/src/records.d.ts) must name
 //! exactly the fields and values that the Rust records serialize to.
 
 use std::collections::BTreeSet;
@@ -10,7 +10,7 @@ use discreet::turn::{Excluded, Exclusion, Turn};
 use discreet::{Added, Attribute, Disclosure, Error, ImportMode, NewAttribute, Sensitivity, Source, Verdict};
 use serde::Serialize;
 
-const DTS: &str = include_str!("../src/web/records.d.ts");
+const DTS: &str = include_str!("../crates/web/src/records.d.ts");
 
 /// Field names of `export interface NAME { ... }`.
 fn ts_fields(name: &str) -> BTreeSet<String> {

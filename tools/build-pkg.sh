@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --release --lib --target wasm32-unknown-unknown
-raw=target/wasm32-unknown-unknown/release/discreet.wasm
+cargo build --release -p discreet-web --lib --target wasm32-unknown-unknown
+raw=target/wasm32-unknown-unknown/release/discreet_web.wasm
 rm -rf pkg
-# No default wasm URL in the glue: src/web/js/loader.js names both builds by literal `new URL`s.
+# No default wasm URL in the glue: crates/web/js/loader.js names both builds by literal `new URL`s.
 bindgen=(wasm-bindgen --target web --omit-default-module-path --out-name discreet)
 "${bindgen[@]}" --out-dir pkg "$raw"
 
@@ -25,15 +25,15 @@ else
   echo "warning: $wasm_opt missing (run npm ci); pkg/ is not size-optimized" >&2
 fi
 
-# A second build with relaxed SIMD: the int8 matmul (src/onnx/quant.rs) then uses
+# A second build with relaxed SIMD: the int8 matmul (crates/onnx/src/quant.rs) then uses
 # i32x4.relaxed_dot_i8x16_i7x16_add (one instruction per 16 multiply-adds on AVX-VNNI / Arm dot),
 # which takes the encoder from 7.7 to 6.0 ms in Chromium here. Browsers without relaxed SIMD cannot compile such a
 # module, so the glue picks the file by feature detection; both builds share one JS glue.
 RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed \
-  cargo build --release --lib --target wasm32-unknown-unknown
+  cargo build --release -p discreet-web --lib --target wasm32-unknown-unknown
 relaxed_out=$(mktemp -d)
 trap 'rm -rf "$relaxed_out"' EXIT
-"${bindgen[@]}" --out-dir "$relaxed_out" target/relaxed/wasm32-unknown-unknown/release/discreet.wasm
+"${bindgen[@]}" --out-dir "$relaxed_out" target/relaxed/wasm32-unknown-unknown/release/discreet_web.wasm
 cmp "$relaxed_out/discreet.js" pkg/discreet.js || { echo "the two builds' JS glue differs" >&2; exit 1; }
 if [ -x "$wasm_opt" ]; then
   "$wasm_opt" "${wasm_opt_flags[@]}" --enable-relaxed-simd "$relaxed_out/discreet_bg.wasm" -o pkg/discreet_relaxed_bg.wasm
@@ -44,7 +44,7 @@ fi
 node tools/finish-pkg.mjs pkg models
 
 # The worker entry, its typed client and the AI SDK adapter are plain JS beside the generated glue.
-cp src/web/js/worker.js src/web/js/methods.js src/web/js/ingest.js src/web/js/client.js src/web/js/client.d.ts src/web/js/ai-sdk.js src/web/js/ai-sdk.d.ts pkg/
+cp crates/web/js/worker.js crates/web/js/methods.js crates/web/js/ingest.js crates/web/js/client.js crates/web/js/client.d.ts crates/web/js/ai-sdk.js crates/web/js/ai-sdk.d.ts pkg/
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 cat > pkg/package.json <<JSON

@@ -1,6 +1,6 @@
 // The JS side of pkg/, after wasm-bindgen (run with --omit-default-module-path) has written its glue:
 // - pkg/discreet.js (browsers and bundlers) and pkg/discreet.node.js (the `node` export condition): the glue
-//   with src/web/js/loader.js and a platform part appended (`init()`, the wasm build pick, bundled models);
+//   with crates/web/js/loader.js and a platform part appended (`init()`, the wasm build pick, bundled models);
 // - pkg/discreet.d.ts: `init(options)`, `wasmFile()` and the `VerifierModel.load` overloads;
 // - pkg/models/: the manifests and exactly the files they name, plus the model cards.
 // It fails loudly when the glue no longer has a line it replaces, or when the files loader.js names by literal
@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } fro
 import { join } from "node:path";
 
 const [pkg, models] = process.argv.slice(2);
-const src = new URL("../src/web/js/", import.meta.url);
+const src = new URL("../crates/web/js/", import.meta.url);
 const read = (path) => readFileSync(path, "utf8");
 const fail = (message) => { throw new Error(`finish-pkg: ${message}`); };
 
@@ -24,7 +24,7 @@ const gluePath = join(pkg, "discreet.js");
 let glue = read(gluePath);
 if (glue.includes("import.meta.url")) fail(`${gluePath} has its own wasm URL: run wasm-bindgen with --omit-default-module-path`);
 glue = replaceOnce(glue, "export { initSync, __wbg_init as default };", "export { initSync };", gluePath);
-// `ingest` is JS (src/web/js/ingest.js, shared with the worker client): the app's chat model is never called from
+// `ingest` is JS (crates/web/js/ingest.js, shared with the worker client): the app's chat model is never called from
 // inside a Rust future. A method in the class body, not a prototype assignment a bundler could drop.
 glue = replaceOnce(glue, "export class Discreet {\n", `export class Discreet {
     ingest(messages, llm, options) {
@@ -65,7 +65,7 @@ for (const [fn, manifest] of groups) {
   const literal = literalFiles(fn);
   const wanted = named(manifest);
   if (JSON.stringify(literal) !== JSON.stringify(wanted)) {
-    fail(`src/web/js/loader.js ${fn}() names ${literal.join(", ")}; ${manifest} names ${wanted.join(", ")}`);
+    fail(`crates/web/js/loader.js ${fn}() names ${literal.join(", ")}; ${manifest} names ${wanted.join(", ")}`);
   }
   for (const file of wanted) copyFileSync(join(models, file), join(pkg, "models", file));
 }

@@ -1,6 +1,6 @@
 """Writes tests/fixtures/encoder_embeddings.json: token ids of varied texts and
 the embedding ONNX Runtime gives for each on the committed int8 encoder, so
-Discreet's own runtime (src/onnx) is checked against the reference engine.
+Discreet's own runtime (crates/onnx) is checked against the reference engine.
 
 Token ids are stored (not only the texts) so the check covers the runtime and
 nothing else. Needs only numpy, onnxruntime and tokenizers (requirements-verifier.txt).

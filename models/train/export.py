@@ -147,7 +147,7 @@ def main():
     FIXTURE.parent.mkdir(parents=True, exist_ok=True)
     FIXTURE.write_text(json.dumps({
         "model_version": args.version,
-        "note": "scores from ONNX Runtime on the committed int8 files; Rust (src/onnx) must match within tolerance",
+        "note": "scores from ONNX Runtime on the committed int8 files; Rust (crates/onnx) must match within tolerance",
         "tolerance": 0.02,
         "pairs": [{"prompt": dev[i]["prompt"], "attribute": dev[i]["attribute"], "score": float(int8_scores[i])} for i in picks],
         "embedding_example": {"text": dev[0]["attribute"],

@@ -227,7 +227,7 @@ def main():
         probs = onnx_probs(vec([{"text": t} for t in picks]))
         args.fixture.write_text(json.dumps({
             "model_version": manifest["sensitive"]["version"], "tolerance": 0.02,
-            "note": "probabilities from ONNX Runtime on the committed int8 files; Rust (src/onnx) must match",
+            "note": "probabilities from ONNX Runtime on the committed int8 files; Rust (crates/onnx) must match",
             "texts": [{"text": t, "probabilities": [round(float(v), 5) for v in p]} for t, p in zip(picks, probs)],
         }, indent=1) + "\n")
 

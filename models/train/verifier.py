@@ -420,7 +420,7 @@ def main():
                               "kinds": [float(k) for k in out[name][1][i]], "lexical": [float(v) for v in x[name][2][i]]})
         args.fixture.write_text(json.dumps({
             "model_version": manifest["version"], "tolerance": 0.02,
-            "note": "scores from ONNX Runtime on the committed int8 files; Rust (src/onnx) must match within tolerance",
+            "note": "scores from ONNX Runtime on the committed int8 files; Rust (crates/onnx) must match within tolerance",
             "pairs": pairs}, indent=1) + "\n")
     print(json.dumps({k: v for k, v in manifest.items() if k != "validation"}, indent=1))
     print(json.dumps(summary(validation), indent=1))

@@ -187,9 +187,6 @@ fn named_files<'a>(manifest: &Manifest, files: &ModelFiles<'a>) -> Result<Vec<(&
     Ok(named)
 }
 
-pub(crate) fn run_error(e: Error) -> Error {
-    match e {
-        Error::Model(m) => Error::Model(format!("inference: {m}")),
-        other => other,
-    }
+pub(crate) fn run_error(e: crate::onnx::Error) -> Error {
+    Error::Model(format!("inference: {e}"))
 }

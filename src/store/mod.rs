@@ -1,12 +1,8 @@
 //! Persistence of attributes and disclosures. Backends only move records;
 //! validation, dedupe and import rules live in `profile` so every backend
-//! behaves the same.
+//! behaves the same. The browser's backend (IndexedDB) lives in `discreet-web`.
 
-#[cfg(target_arch = "wasm32")]
-pub mod indexeddb;
 mod memory;
-#[cfg(target_arch = "wasm32")]
-mod sealer;
 
 pub use memory::MemoryStore;
 
