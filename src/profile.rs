@@ -114,6 +114,13 @@ impl<S: Store, E: Env> Profile<S, E> {
     }
 
     pub async fn update_text(&self, id: &str, text: &str) -> Result<Attribute> {
+        let attribute = self.edited(id, text).await?;
+        self.store.put(&attribute).await?;
+        Ok(attribute)
+    }
+
+    /// The attribute with the user's text, checked and tagged, not yet written.
+    pub(crate) async fn edited(&self, id: &str, text: &str) -> Result<Attribute> {
         let text = validate_text(text)?;
         let mut attribute = self.get(id).await?;
         let norm = normalize(&text);
@@ -131,7 +138,6 @@ impl<S: Store, E: Env> Profile<S, E> {
         attribute.user_edited = true;
         // A clock set back must not make an edit older than its creation.
         attribute.updated_at = crate::attribute::clock_ms(self.env.now_ms()).max(attribute.created_at);
-        self.store.put(&attribute).await?;
         Ok(attribute)
     }
 

@@ -1,27 +1,13 @@
 //! The profile rules over the native MemoryStore; the browser suite runs the
 //! same operations over IndexedDB.
 
+mod common;
+
 use std::cell::Cell;
 
+use common::TestEnv;
 use discreet::{Env, ImportMode, MemoryStore, NewAttribute, Profile};
 use futures_executor::block_on;
-
-/// Deterministic host so ids and times are predictable.
-#[derive(Default)]
-struct TestEnv {
-    tick: Cell<u64>,
-}
-
-impl Env for TestEnv {
-    fn now_ms(&self) -> f64 {
-        self.tick.set(self.tick.get() + 1);
-        self.tick.get() as f64
-    }
-    fn random_u64(&self) -> u64 {
-        self.tick.set(self.tick.get() + 1);
-        self.tick.get()
-    }
-}
 
 fn profile() -> Profile<MemoryStore, TestEnv> {
     Profile::new(MemoryStore::new(), TestEnv::default())
@@ -29,7 +15,7 @@ fn profile() -> Profile<MemoryStore, TestEnv> {
 
 /// A second device: its ids never collide with `profile()`'s.
 fn other_profile() -> Profile<MemoryStore, TestEnv> {
-    Profile::new(MemoryStore::new(), TestEnv { tick: Cell::new(1_000_000) })
+    Profile::new(MemoryStore::new(), TestEnv { tick: Cell::new(1_000_000), ..TestEnv::default() })
 }
 
 #[test]

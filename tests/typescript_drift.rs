@@ -188,3 +188,21 @@ fn extraction_and_verification_records_match() {
     assert_eq!(ts_union("Exclusion"), json_strings(Exclusion::ALL));
     assert_eq!(ts_union("Role"), json_strings([Role::System, Role::User, Role::Assistant]));
 }
+
+#[test]
+fn review_records_match() {
+    use discreet::review::{ReviewAction, ReviewDecision, ReviewJudgment, ReviewLabel, Reviewed};
+    use discreet::verify::ProblemKind;
+    let decision = ReviewDecision {
+        action: ReviewAction::Edit,
+        text: Some("t".into()),
+        kind: Some(ProblemKind::Overgeneralization),
+    };
+    assert_eq!(ts_fields("ReviewDecision"), json_fields(&decision));
+    let judgment = ReviewJudgment::new("j".into(), 1.0, &full_attribute(), &decision);
+    assert_eq!(ts_fields("ReviewJudgment"), json_fields(&judgment));
+    assert_eq!(ts_fields("Reviewed"), json_fields(&Reviewed { attribute: None, judgment: Some(judgment) }));
+    let actions = [ReviewAction::Accept, ReviewAction::Edit, ReviewAction::Delete];
+    assert_eq!(ts_union("ReviewAction"), json_strings(actions));
+    assert_eq!(ts_union("ReviewLabel"), json_strings([ReviewLabel::Ok, ReviewLabel::Unsure, ReviewLabel::Bad]));
+}

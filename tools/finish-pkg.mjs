@@ -114,7 +114,7 @@ const ingestReplyDecl = "    ingestReply(messages: ChatMessage[], reply: string,
 dts = replaceOnce(dts, ingestReplyDecl, ingestReplyDecl +
   "    /**\n     * Stage 1 end to end: `ingestPrompt(messages)`, then `llm(promptMessages)` (the app's chat model; it must\n" +
   "     * resolve to the reply text), then `ingestReply`. Rejects before calling `llm` when nothing could be stored\n" +
-  "     * (`E_CLOSED`, `E_MODEL` without a verifier, `E_INVALID_INPUT`); a reply that is not a string is\n" +
+  "     * (`E_CLOSED`, `E_MODEL` without a verifier, `E_INVALID_INPUT` for messages or options); a reply that\n     * is not a string is\n" +
   "     * `E_BAD_EXTRACTION`; an error thrown by `llm` is passed through unchanged.\n     */\n" +
   "    ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, " +
   "options?: IngestOptions | null): Promise<IngestReport>;\n",

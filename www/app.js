@@ -3,7 +3,7 @@
 import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
 import { loadSettings, offlineBackend, openAiBackend, saveSettings } from "./demo/backends.js";
 import { ingestNote, sendTurn, turnCard } from "./demo/chat.js";
-import { checkedSwitches, download, el, renderManager, renderSwitches, seedProfile } from "./demo/manager.js";
+import { checkedSwitches, download, el, judgedByVerifier, renderManager, renderSwitches, seedProfile } from "./demo/manager.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { d: null, relevance: null, verifier: null, history: [], turns: 0 };
@@ -23,13 +23,21 @@ async function run(action) {
 
 const status = (text) => { $("status").textContent = text; };
 
+// A decision on what the verifier kept goes through `review`, which records it as a stage-1 judgment.
 const handlers = {
-  onEdit: (a) => run(async () => {
+  onEdit: (a, kind) => run(async () => {
     const next = prompt("Edit attribute", a.text);
-    if (next !== null) await state.d.update(a.id, next);
+    if (next === null) return;
+    if (judgedByVerifier(a)) await state.d.review(a.id, { action: "edit", text: next, kind });
+    else await state.d.update(a.id, next);
     await render();
   }),
-  onDelete: (a) => run(async () => { await state.d.remove(a.id); await render(); }),
+  onDelete: (a, kind) => run(async () => {
+    if (judgedByVerifier(a)) await state.d.review(a.id, { action: "delete", kind });
+    else await state.d.remove(a.id);
+    await render();
+  }),
+  onKeep: (a) => run(async () => { await state.d.review(a.id, { action: "accept" }); await render(); }),
 };
 
 async function render() {
@@ -125,6 +133,8 @@ function wire() {
     await render();
   });
   $("export").onclick = () => run(async () => download(`discreet-${state.d.user}.json`, await state.d.exportJson()));
+  $("export-judgments").onclick = () => run(async () =>
+    download(`discreet-${state.d.user}-judgments.jsonl`, await state.d.exportJudgments(), "application/jsonl"));
   $("import").onchange = (ev) => run(async () => {
     const file = ev.target.files[0];
     ev.target.value = "";
@@ -134,8 +144,9 @@ function wire() {
     await render();
   });
   $("clear").onclick = () => run(async () => {
-    if (confirm("Delete every stored attribute of this profile?")) {
+    if (confirm("Delete every stored attribute and review decision of this profile?")) {
       await state.d.clear();
+      await state.d.clearJudgments();
       await render();
     }
   });

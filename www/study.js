@@ -2,7 +2,7 @@
 // IndexedDB so a reload resumes where the participant was.
 import { buildItems, exportLines, validateStudy } from "./study/items.js";
 import { loadProgress, progressId, saveProgress } from "./study/progress.js";
-import { el } from "./demo/manager.js";
+import { el } from "./demo/el.js";
 
 const $ = (id) => document.getElementById(id);
 const LAST = "discreet-study-last";

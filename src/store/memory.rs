@@ -5,6 +5,7 @@ use super::Store;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::Result;
+use crate::review::ReviewJudgment;
 use crate::sensitive::PrivacySettings;
 use crate::vector_cache::CachedVector;
 
@@ -16,6 +17,7 @@ pub struct MemoryStore {
     disclosures: RefCell<Vec<Disclosure>>,
     vectors: RefCell<BTreeMap<String, CachedVector>>,
     settings: RefCell<PrivacySettings>,
+    judgments: RefCell<Vec<ReviewJudgment>>,
 }
 
 impl MemoryStore {
@@ -90,6 +92,20 @@ impl Store for MemoryStore {
 
     async fn put_settings(&self, settings: &PrivacySettings) -> Result<()> {
         *self.settings.borrow_mut() = settings.clone();
+        Ok(())
+    }
+
+    async fn add_judgment(&self, judgment: &ReviewJudgment) -> Result<()> {
+        self.judgments.borrow_mut().push(judgment.clone());
+        Ok(())
+    }
+
+    async fn judgments(&self) -> Result<Vec<ReviewJudgment>> {
+        Ok(self.judgments.borrow().clone())
+    }
+
+    async fn clear_judgments(&self) -> Result<()> {
+        self.judgments.borrow_mut().clear();
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ pub use memory::MemoryStore;
 use crate::attribute::Attribute;
 use crate::disclosure::Disclosure;
 use crate::error::Result;
+use crate::review::ReviewJudgment;
 use crate::sensitive::PrivacySettings;
 use crate::vector_cache::CachedVector;
 
@@ -33,4 +34,9 @@ pub trait Store {
     /// The defaults when nothing was stored yet.
     async fn settings(&self) -> Result<PrivacySettings>;
     async fn put_settings(&self, settings: &PrivacySettings) -> Result<()>;
+    /// The user's review decisions (stage-1 judgments), kept apart from the profile: `clear`
+    /// leaves them, `clear_judgments` empties them.
+    async fn add_judgment(&self, judgment: &ReviewJudgment) -> Result<()>;
+    async fn judgments(&self) -> Result<Vec<ReviewJudgment>>;
+    async fn clear_judgments(&self) -> Result<()>;
 }

@@ -63,7 +63,7 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "export function parseExtraction(reply: string): Candidate[];",
     "export function isExtractionPrompt(messages: unknown): boolean;",
     "export const SENSITIVE_CATEGORIES: readonly Exclude<Sensitivity, \"none\">[];",
-    "ingestPrompt(messages: ChatMessage[]): Promise<ChatMessage[]>;",
+    "ingestPrompt(messages: ChatMessage[], options?: IngestOptions | null): Promise<ChatMessage[]>;",
     "useVerifier(verifier: VerifierModel): void;",
     "ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>, options?: IngestOptions | null): Promise<IngestReport>;",
     "static load(relevance?: RelevanceModel, options?: LoadOptions | null): Promise<VerifierModel>;",
@@ -514,6 +514,9 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
       const direct = await d.ingestReply(said, reply);
       const ingestErrors = [await d.ingest(said, "llm").catch((e) => e.code), await d.ingest(said, async () => 5).catch((e) => e.code),
         await d.ingestReply(said, "no json here").catch((e) => e.code)];
+      // The user's review through the worker: applied there, recorded as a judgment.
+      const reviewed = await d.review(ingested.stored[0].id, { action: "accept" });
+      const judgmentLines = (await d.exportJudgments()).trim().split("\n").map((l) => JSON.parse(l).label);
       let code = null;
       try { await d.add({ text: "" }); } catch (e) { code = [e.name, e.code]; }
       let badCallback = null;
@@ -532,8 +535,10 @@ test("the worker runs the same API off the main thread; a crashed worker fails c
                turn: [turn.selected.map((s) => s.attribute.text), turn.excluded.map((e) => e.reason), turn.payload.format],
                noVerifier, verifierInfo, prompted: prompts.length && prompts[0].length,
                ingested: [ingested.accepted.length + ingested.review.length, ingested.stored[0]?.source?.conversationId],
-               direct: direct.stored.length, ingestErrors, code, badCallback, afterTerminate, crash, intact };
+               direct: direct.stored.length, ingestErrors, code, badCallback, afterTerminate, crash, intact,
+               review: [reviewed.attribute.verdict, reviewed.judgment?.label, judgmentLines] };
     });
+    assert.deepEqual(r.review, ["accepted", "ok", ["ok"]], "review through the worker");
     assert.match(r.info.version, /relevance/);
     assert.ok(r.progress > 0);
     assert.equal(r.statuses[0], "initiate");
@@ -605,6 +610,10 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
         noMessages: await codeOf(() => d.ingest([], async () => reply)),
         badRole: await codeOf(() => d.ingest([{ role: "robot", content: "hi" }], async () => reply)),
       };
+      // Bad options are refused before the llm sees the conversation.
+      let llmCalls = 0;
+      failures.badOptions = await codeOf(() => d.ingest(conversation, async () => { llmCalls += 1; return reply; }, { conversation_id: "c1" }));
+      failures.llmCallsOnBadOptions = llmCalls;
       const countAfterFailures = (await d.list()).length;
       // The JS helpers on their own.
       const prompt = extractionPrompt(conversation);
@@ -652,7 +661,8 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
     assert.equal(r.again.stored.length, 0);
     assert.ok(r.again.rejected.filter((v) => v.rule === "duplicate").length >= r.report.stored.length);
     assert.deepEqual(r.failures, { badJson: "E_BAD_EXTRACTION", wrongType: "E_BAD_EXTRACTION", notString: "E_BAD_EXTRACTION",
-      thrown: "network down", notFunction: "E_INVALID_INPUT", noMessages: "E_INVALID_INPUT", badRole: "E_INVALID_INPUT" });
+      thrown: "network down", notFunction: "E_INVALID_INPUT", noMessages: "E_INVALID_INPUT", badRole: "E_INVALID_INPUT",
+      badOptions: "E_INVALID_INPUT", llmCallsOnBadOptions: 0 });
     assert.equal(r.countAfterFailures, r.listed.length, "failed ingests stored nothing");
     assert.equal(r.persisted, r.listed.length, "stored in IndexedDB: survives a reopen");
     assert.equal(r.parsed, 4);

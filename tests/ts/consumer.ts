@@ -1,7 +1,7 @@
 // Compiled with `tsc --strict --noEmit` by the test suite: proves the shipped
 // declarations describe the API precisely enough for a strict consumer.
 import init, { Discreet, SENSITIVE_CATEGORIES, isExtractionPrompt } from "../../pkg/discreet.js";
-import type { Added, Attribute, Composed, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute, Selection, Sensitivity } from "../../pkg/discreet.js";
+import type { Added, Attribute, Composed, DiscreetError, Disclosure, ErrorCode, ImportReport, NewAttribute, ReviewJudgment, Reviewed, Selection, Sensitivity } from "../../pkg/discreet.js";
 
 export async function useEveryMethod(): Promise<void> {
   await init();
@@ -69,4 +69,12 @@ export function sharedFacts(messages: unknown): [readonly Sensitivity[], boolean
   const mutate = () => SENSITIVE_CATEGORIES.push("health");
   void mutate;
   return [categories, isExtractionPrompt(messages)];
+}
+
+/** The user's review, recorded as stage-1 judgments and exported for retraining. */
+export async function reviewOne(d: Discreet, id: string): Promise<[Reviewed, ReviewJudgment[], string]> {
+  const r: Reviewed = await d.review(id, { action: "delete", kind: "task_context" });
+  // @ts-expect-error: not an action
+  await d.review(id, { action: "approve" });
+  return [r, await d.judgments(), await d.exportJudgments()];
 }

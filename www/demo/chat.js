@@ -1,6 +1,6 @@
 // One chat turn: prepareTurn on the device (select + compose), send exactly the composed payload,
 // show what left and why the rest stayed, then (optionally) learn from the turn through ingest.
-import { el } from "./manager.js";
+import { el } from "./el.js";
 
 let turnNo = 0;
 

@@ -1,30 +1,41 @@
 // The attribute manager: every stored attribute with its reason, the verifier's verdict and
 // score, and the user's controls (edit, delete, export, import, clear, add).
 import { SENSITIVE_CATEGORIES } from "../pkg/discreet.js";
+import { el } from "./el.js";
 
-export const el = (tag, props = {}, ...children) => {
-  const e = Object.assign(document.createElement(tag), props);
-  e.append(...children);
-  return e;
-};
+export { el };
 
-export function attributeItem(a, { onEdit, onDelete }) {
+/** What the user may say was wrong with an attribute the verifier kept (the study's problem kinds). */
+const PROBLEMS = [["", "why? (optional)"], ["overgeneralization", "says more than I did"],
+  ["task_context", "was a task, not about me"], ["missing_evidence", "I never said that"], ["not_standalone", "unclear on its own"]];
+
+/** Whether a decision on `a` judges the verifier's work (what `review` records): scored by it, not yet edited. */
+export const judgedByVerifier = (a) => typeof a.verifierScore === "number" && !a.userEdited && (a.verdict === "accepted" || a.verdict === "review");
+
+export function attributeItem(a, { onEdit, onDelete, onKeep }) {
   const score = typeof a.verifierScore === "number" ? ` ${a.verifierScore.toFixed(2)}` : "";
+  const judged = judgedByVerifier(a);
+  const why = judged ? el("select", { className: "why", title: "what was wrong (recorded with your decision)" },
+    ...PROBLEMS.map(([value, label]) => el("option", { value, textContent: label }))) : null;
+  const kind = () => why?.value || null;
   const li = el("li", { className: "attribute" },
     el("span", { className: "text", textContent: a.text }),
     el("span", { className: `verdict ${a.verdict}`, textContent: `${a.verdict}${score}`, title: "verifier verdict and score" }),
     a.sensitivity !== "none" ? el("span", { className: "sensitive", textContent: a.sensitivity, title: "sensitive category: shared only if you allow it below" }) : "",
     el("span", { className: "meta", textContent: [a.userEdited ? "edited by you" : "", a.reason ?? ""].filter(Boolean).join(" · ") }),
     " ",
-    el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a) }),
-    el("button", { textContent: "Delete", className: "delete", onclick: () => onDelete(a) }));
+    a.verdict === "review" && judged ? el("button", { textContent: "Keep", className: "keep", title: "it is right: accept it", onclick: () => onKeep(a) }) : "",
+    el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a, kind()) }),
+    el("button", { textContent: "Delete", className: "delete", onclick: () => onDelete(a, kind()) }),
+    why ?? "");
   li.dataset.id = a.id;
   return li;
 }
 
 export async function renderManager(d, root, handlers) {
-  const attributes = await d.list();
+  const [attributes, judgments] = await Promise.all([d.list(), d.judgments()]);
   root.querySelector("#count").textContent = `(${attributes.length})`;
+  root.querySelector("#judgment-count").textContent = `${judgments.length} review decisions recorded`;
   root.querySelector("#list").replaceChildren(...attributes.map((a) => attributeItem(a, handlers)));
   return attributes;
 }

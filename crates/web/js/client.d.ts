@@ -1,5 +1,6 @@
 import type { Added, Attribute, ChatMessage, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, IngestOptions, IngestReport, LoadProgress, ProgressInfo,
-  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, SelectOptions, Selection, Sensitivity, Turn, TurnOptions } from "./discreet.js";
+  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, ReviewDecision, ReviewJudgment, Reviewed, SelectOptions, Selection, Sensitivity, Turn,
+  TurnOptions } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
 export interface RemoteDiscreet {
@@ -20,10 +21,14 @@ export interface RemoteDiscreet {
   /** Needs `loadVerifier` first. `llm` runs on the page; the worker builds its prompt and stores what the reply yields. */
   ingest(messages: ChatMessage[], llm: (promptMessages: ChatMessage[]) => string | Promise<string>,
     options?: IngestOptions): Promise<IngestReport>;
-  ingestPrompt(messages: ChatMessage[]): Promise<ChatMessage[]>;
+  ingestPrompt(messages: ChatMessage[], options?: IngestOptions): Promise<ChatMessage[]>;
   ingestReply(messages: ChatMessage[], reply: string, options?: IngestOptions): Promise<IngestReport>;
   settings(): Promise<PrivacySettings>;
   setAllowedSensitive(categories: Sensitivity[]): Promise<PrivacySettings>;
+  review(id: string, decision: ReviewDecision): Promise<Reviewed>;
+  judgments(): Promise<ReviewJudgment[]>;
+  exportJudgments(): Promise<string>;
+  clearJudgments(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -12,11 +12,13 @@ export async function ingestThrough(target, messages, llm, options) {
   if (typeof llm !== "function") {
     throw discreetError("invalid input: llm must be a function (promptMessages) => Promise<string>", "E_INVALID_INPUT");
   }
-  // Refuses (closed store, no verifier, bad messages) before the llm sees the conversation.
-  const prompt = await target.ingestPrompt(messages);
+  // The conversation as the llm sees it: an app that appends to its array meanwhile changes nothing here.
+  const said = Array.isArray(messages) ? messages.map((m) => (m !== null && typeof m === "object" ? { ...m } : m)) : messages;
+  // Refuses (closed store, no verifier, bad messages or options) before the llm sees the conversation.
+  const prompt = await target.ingestPrompt(said, options);
   const reply = await llm(prompt);
   if (typeof reply !== "string") {
     throw discreetError("unusable extraction reply: the llm callback's reply must be a string", "E_BAD_EXTRACTION");
   }
-  return target.ingestReply(messages, reply, options);
+  return target.ingestReply(said, reply, options);
 }

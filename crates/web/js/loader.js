@@ -1,5 +1,5 @@
 
-// ---- Loading (crates/web/js/loader.js, appended to wasm-bindgen's glue by tools/finish-glue.mjs) ----
+// ---- Loading (crates/web/js/loader.js, appended to wasm-bindgen's glue by tools/finish-pkg.mjs) ----
 // Bundlers copy (and may rename) an asset only when they see a literal `new URL("./file", import.meta.url)`,
 // so every file the package loads by itself is named by one below. Nothing here runs at import time: the
 // package touches no `window`, `fetch`, Cache API or IndexedDB until a function is called. The platform
@@ -22,7 +22,7 @@ function bundledWasm() {
     : new URL("./discreet_bg.wasm", import.meta.url);
 }
 
-// The models shipped in ./models/. tools/finish-glue.mjs fails the build unless these are exactly the
+// The models shipped in ./models/. tools/finish-pkg.mjs fails the build unless these are exactly the
 // manifests and the files they name; the manifests (read at load time) say which bytes each must hold.
 function bundledRelevanceFiles() {
   return {

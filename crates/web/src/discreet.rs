@@ -23,6 +23,7 @@ use discreet::exchange::MAX_IMPORT_BYTES;
 use discreet::extract::{extraction_prompt, MAX_REPLY_BYTES};
 use discreet::model::RelevanceModel as CoreModel;
 use discreet::profile::Profile;
+use discreet::review::ReviewDecision;
 
 type BrowserProfile = Profile<IndexedDbStore, BrowserEnv>;
 
@@ -43,6 +44,10 @@ where
     F: Future<Output = Result<T>> + 'static,
 {
     future_to_promise(async move { work.await.and_then(|v| args::to_js(&v)).map_err(rejection) })
+}
+
+fn no_verifier() -> Error {
+    Error::Model("no verifier: call useVerifier(verifier) first (through the worker: loadVerifier)".into())
 }
 
 fn typed<T: JsCast>(p: js_sys::Promise) -> T {
@@ -96,17 +101,20 @@ impl Discreet {
     }
 
     /// What `ingest` (JS, over this and `ingestReply`) sends to the app's chat model: the
-    /// extraction prompt for `messages`, once the profile is open and a verifier is set, so a
-    /// conversation never reaches the chat model for an ingest that cannot store anything.
+    /// extraction prompt for `messages`, once the profile is open, a verifier is set and
+    /// `options` (those `ingestReply` will get) read, so a conversation never reaches the chat
+    /// model for an ingest that cannot store anything.
     #[wasm_bindgen(js_name = ingestPrompt)]
-    pub fn ingest_prompt(&self, messages: ChatMessagesArg) -> PromiseChatMessages {
+    pub fn ingest_prompt(&self, messages: ChatMessagesArg, options: Option<IngestOptionsArg>) -> PromiseChatMessages {
         let conversation = conversation(messages.into());
+        let options = args::optional_record::<IngestArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let (profile, verifier) = (self.profile().map(drop), self.verifier.borrow().is_some());
         typed(settle(async move {
             profile?;
             if !verifier {
-                return Err(Error::Model("no verifier: call useVerifier(verifier) first".into()));
+                return Err(no_verifier());
             }
+            options?;
             extraction_prompt(&conversation?)
         }))
     }
@@ -129,8 +137,7 @@ impl Discreet {
         let options = args::optional_record::<IngestArgs>("options", options.map_or(JsValue::UNDEFINED, Into::into));
         let (profile, verifier) = (self.profile(), self.verifier.borrow().clone());
         typed(settle(async move {
-            let verifier =
-                verifier.ok_or_else(|| Error::Model("no verifier: call useVerifier(verifier) first".into()))?;
+            let verifier = verifier.ok_or_else(no_verifier)?;
             let (conversation, reply, options, profile) = (conversation?, reply?, options?, profile?);
             profile
                 .ingest(&verifier.encoder, &verifier.model, &conversation, options.conversation_id.as_deref(), &reply)
@@ -264,6 +271,37 @@ impl Discreet {
     pub fn disclosures(&self) -> PromiseDisclosures {
         let profile = self.profile();
         typed(settle(async move { profile?.disclosures().await }))
+    }
+
+    /// The user's decision on an attribute (`accept`, `edit` with `text`, `delete`; `kind` says
+    /// what was wrong). Applied like `update`/`remove`, and, for an attribute the verifier
+    /// judged, recorded on the device as a stage-1 judgment (`judgments`, `exportJudgments`).
+    pub fn review(&self, id: Str, decision: ReviewDecisionArg) -> PromiseReviewed {
+        let id = args::id(&id.into());
+        let decision = args::record::<ReviewDecision>("decision", decision.into());
+        let profile = self.profile();
+        typed(settle(async move { profile?.review(&id?, &decision?).await }))
+    }
+
+    /// The recorded review decisions, oldest first.
+    pub fn judgments(&self) -> PromiseJudgments {
+        let profile = self.profile();
+        typed(settle(async move { profile?.judgments().await }))
+    }
+
+    /// The review decisions as the study page's JSONL (`stage: "attribute"`, labels ok / unsure /
+    /// bad), which `models/train/verifier.py --judgments` retrains from. Only when the user asks.
+    #[wasm_bindgen(js_name = exportJudgments)]
+    pub fn export_judgments(&self) -> PromiseString {
+        let (profile, user) = (self.profile(), self.user.clone());
+        typed(settle(async move { profile?.export_judgments(&user).await }))
+    }
+
+    /// Deletes the recorded review decisions (the attributes stay).
+    #[wasm_bindgen(js_name = clearJudgments)]
+    pub fn clear_judgments(&self) -> PromiseVoid {
+        let profile = self.profile();
+        typed(settle(async move { profile?.clear_judgments().await }))
     }
 
     /// Closes the database; later calls reject with `E_CLOSED`.

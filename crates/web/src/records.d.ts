@@ -96,6 +96,45 @@ export interface Disclosure {
   attributeTexts: string[];
 }
 
+/** What the user decided about an attribute the verifier kept (see `Discreet.review`). */
+export type ReviewAction = "accept" | "edit" | "delete";
+
+/** The study's stage-1 labels: accepted as written `ok`, corrected `unsure` (or `bad` with a kind), deleted `bad`. */
+export type ReviewLabel = "ok" | "unsure" | "bad";
+
+export interface ReviewDecision {
+  action: ReviewAction;
+  /** The corrected text: for `edit` only. */
+  text?: string | null;
+  /** Why it was wrong as extracted, when the user says: not for `accept`. */
+  kind?: ProblemKind | null;
+}
+
+/** One review decision, recorded on the device as a stage-1 judgment. */
+export interface ReviewJudgment {
+  id: string;
+  at: number;
+  attributeId: string;
+  /** The text the verifier judged, as it was before an edit. */
+  attribute: string;
+  reason: string | null;
+  evidence: string[];
+  /** The verifier's verdict and score at the time. */
+  verdict: Verdict;
+  verifierScore: number | null;
+  action: ReviewAction;
+  label: ReviewLabel;
+  kind: ProblemKind | null;
+  editedText: string | null;
+}
+
+/** What `review` did: the attribute as it is now (null once deleted) and the judgment recorded
+ * (null for an attribute the verifier did not judge: added by hand, or already edited). */
+export interface Reviewed {
+  attribute: Attribute | null;
+  judgment: ReviewJudgment | null;
+}
+
 /** The relevance model's files, as fetched: `relevance.json` and the files it names. */
 export interface ModelBytes {
   manifest: Uint8Array;

@@ -61,6 +61,12 @@ extern "C" {
     pub type PromiseImportReport;
     #[wasm_bindgen(typescript_type = "Promise<Disclosure[]>")]
     pub type PromiseDisclosures;
+    #[wasm_bindgen(typescript_type = "ReviewDecision")]
+    pub type ReviewDecisionArg;
+    #[wasm_bindgen(typescript_type = "Promise<Reviewed>")]
+    pub type PromiseReviewed;
+    #[wasm_bindgen(typescript_type = "Promise<ReviewJudgment[]>")]
+    pub type PromiseJudgments;
 
     #[wasm_bindgen(typescript_type = "Sensitivity[]")]
     pub type SensitivityArrayArg;

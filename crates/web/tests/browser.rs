@@ -448,3 +448,45 @@ async fn turning_encryption_on_seals_what_a_plaintext_profile_holds() {
     assert!(!dump(&user).await.contains("chillies"), "the existing record was sealed");
     d.close();
 }
+
+/// Review decisions are applied and recorded as judgments in IndexedDB: they survive a reopen,
+/// are sealed in an encrypted profile (existing ones sealed when encryption is turned on), and
+/// export as the study's JSONL; a bad decision is a coded error that changes nothing.
+#[wasm_bindgen_test]
+async fn review_decisions_persist_as_sealed_judgments_and_export_as_study_lines() {
+    let user = unique_name("review");
+    let d = open(&user).await;
+    let held = json!({ "text": "The user keeps bees.", "reason": "They mention their hives.", "evidence": ["my hives"],
+                       "verdict": "review", "verifierScore": 0.42 });
+    let added: serde_json::Value = ok(d.add(js(held).unchecked_into())).await;
+    let id = added["attribute"]["id"].as_str().unwrap().to_string();
+    let bad = d.review(s(&id).unchecked_into(), js(json!({ "action": "edit" })).unchecked_into());
+    assert_eq!(code_of(bad).await, "E_INVALID_INPUT");
+    let unknown = d.review(s(&id).unchecked_into(), js(json!({ "action": "keep" })).unchecked_into());
+    assert_eq!(code_of(unknown).await, "E_INVALID_INPUT");
+    let reviewed: serde_json::Value =
+        ok(d.review(s(&id).unchecked_into(), js(json!({ "action": "accept" })).unchecked_into())).await;
+    assert_eq!(reviewed["attribute"]["verdict"], "accepted");
+    assert_eq!(reviewed["judgment"]["label"], "ok");
+    assert!(dump(&user).await.contains("They mention their hives."), "plaintext profile: the judgment is readable");
+    d.close();
+
+    let d = open_encrypted(&user).await;
+    let judgments: Vec<serde_json::Value> = ok(d.judgments()).await;
+    assert_eq!(judgments.len(), 1, "the judgment survived the reopen");
+    let second = add(&d, "The user sells honey.").await;
+    ok::<serde_json::Value>(
+        d.review(s(&second.id).unchecked_into(), js(json!({ "action": "delete" })).unchecked_into()),
+    )
+    .await;
+    assert!(!dump(&user).await.contains("hives"), "sealed when encryption was turned on");
+    let lines: String = ok(d.export_judgments()).await;
+    let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    assert_eq!((first["stage"].as_str(), first["label"].as_str()), (Some("attribute"), Some("ok")));
+    assert_eq!(lines.lines().count(), 1, "an attribute added by hand is not a judgment of the verifier");
+    ok::<()>(d.clear_judgments()).await;
+    let judgments: Vec<serde_json::Value> = ok(d.judgments()).await;
+    assert!(judgments.is_empty());
+    assert_eq!(texts(&d).await, ["The user keeps bees."]);
+    d.close();
+}

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::super::sealer::Sealer;
-use super::{ATTRIBUTES, DISCLOSURES, MAX_USER_CHARS, NORM_INDEX, SETTINGS, VECTORS};
+use super::{ATTRIBUTES, DISCLOSURES, JUDGMENTS, MAX_USER_CHARS, NORM_INDEX, SETTINGS, VECTORS};
 use discreet::error::{Error, Result};
 
 /// The stored encryption keys of the profile, if it has any, read within `tx`.
@@ -110,6 +110,9 @@ pub(super) fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Re
     }
     if old_version < 4 {
         db.create_object_store(SETTINGS).with_key_path("id".into()).build()?;
+    }
+    if old_version < 5 {
+        db.create_object_store(JUDGMENTS).with_key_path("id".into()).build()?;
     }
     Ok(())
 }

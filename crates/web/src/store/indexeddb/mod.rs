@@ -7,9 +7,10 @@
 //! - v3: `vectors` (key `id`), each attribute's cached vector and the model version it is from.
 //! - v4: `settings` (key `id`), the user's privacy settings (record `privacy`) and, for an
 //!   encrypted profile, its keys (record `keys`).
+//! - v5: `judgments` (key `id`), the user's review decisions as stage-1 judgments.
 //!
-//! An encrypted profile (`open(user, true)`, see `sealer`) stores every attribute, disclosure and
-//! vector sealed; the first encrypted open of a plaintext profile seals what is there.
+//! An encrypted profile (`open(user, true)`, see `sealer`) stores every attribute, disclosure,
+//! vector and judgment sealed; the first encrypted open of a plaintext profile seals what is there.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -37,14 +38,16 @@ use super::sealer::Sealer;
 use discreet::attribute::Attribute;
 use discreet::disclosure::Disclosure;
 use discreet::error::{Error, Result};
+use discreet::review::ReviewJudgment;
 use discreet::sensitive::PrivacySettings;
 use discreet::vector_cache::CachedVector;
 use discreet::Store;
 
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const ATTRIBUTES: &str = "attributes";
 const NORM_INDEX: &str = "norm";
 const DISCLOSURES: &str = "disclosures";
+const JUDGMENTS: &str = "judgments";
 const VECTORS: &str = "vectors";
 const SETTINGS: &str = "settings";
 const PRIVACY_KEY: &str = "privacy";
@@ -243,6 +246,20 @@ impl Store for IndexedDbStore {
 
     async fn disclosures(&self) -> Result<Vec<Disclosure>> {
         self.read_all(DISCLOSURES).await
+    }
+
+    async fn add_judgment(&self, judgment: &ReviewJudgment) -> Result<()> {
+        self.put_all(JUDGMENTS, std::slice::from_ref(judgment)).await
+    }
+
+    async fn judgments(&self) -> Result<Vec<ReviewJudgment>> {
+        self.read_all(JUDGMENTS).await
+    }
+
+    async fn clear_judgments(&self) -> Result<()> {
+        let tx = self.writer(&[JUDGMENTS]).await?;
+        tx.object_store(JUDGMENTS).map_err(map_err)?.clear().map_err(map_err)?.await.map_err(map_err)?;
+        commit(tx).await
     }
 
     async fn settings(&self) -> Result<PrivacySettings> {

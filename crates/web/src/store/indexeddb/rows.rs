@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::super::sealer::Sealed;
 use discreet::attribute::Attribute;
 use discreet::disclosure::Disclosure;
+use discreet::review::ReviewJudgment;
 use discreet::sensitive::PrivacySettings;
 use discreet::vector_cache::CachedVector;
 
@@ -65,6 +66,12 @@ pub(super) trait Keyed {
 }
 
 impl Keyed for Disclosure {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for ReviewJudgment {
     fn key(&self) -> &str {
         &self.id
     }

@@ -33,17 +33,19 @@ impl IndexedDbStore {
             let attributes = self.list().await?;
             let disclosures: Vec<Disclosure> = self.read_all(DISCLOSURES).await?;
             let vectors: Vec<CachedVector> = self.read_all(VECTORS).await?;
+            let judgments: Vec<ReviewJudgment> = self.read_all(JUDGMENTS).await?;
             let sealer = Sealer::generate().await?;
             let keys = sealer.key_record();
             self.sealer = Some(sealer);
             let rows = self.encode_rows(&attributes).await?;
             let sealed_disclosures = self.encode_all(DISCLOSURES, &disclosures).await?;
             let sealed_vectors = self.encode_all(VECTORS, &vectors).await?;
+            let sealed_judgments = self.encode_all(JUDGMENTS, &judgments).await?;
 
             self.check_open()?;
             let tx = self
                 .db
-                .transaction([ATTRIBUTES, DISCLOSURES, VECTORS, SETTINGS])
+                .transaction([ATTRIBUTES, DISCLOSURES, VECTORS, JUDGMENTS, SETTINGS])
                 .with_mode(TransactionMode::Readwrite)
                 .build()
                 .map_err(map_err)?;
@@ -55,7 +57,8 @@ impl IndexedDbStore {
             }
             let unchanged = same_rows(&all_in::<StoredRow>(&tx, ATTRIBUTES).await?, &attributes)
                 && same_keys(&all_in::<Stored<Disclosure>>(&tx, DISCLOSURES).await?, &disclosures)
-                && same_keys(&all_in::<Stored<CachedVector>>(&tx, VECTORS).await?, &vectors);
+                && same_keys(&all_in::<Stored<CachedVector>>(&tx, VECTORS).await?, &vectors)
+                && same_keys(&all_in::<Stored<ReviewJudgment>>(&tx, JUDGMENTS).await?, &judgments);
             if !unchanged {
                 drop(tx);
                 continue;
@@ -65,6 +68,7 @@ impl IndexedDbStore {
             replace_in(&tx, ATTRIBUTES, &rows).await?;
             replace_in(&tx, DISCLOSURES, &sealed_disclosures).await?;
             replace_in(&tx, VECTORS, &sealed_vectors).await?;
+            replace_in(&tx, JUDGMENTS, &sealed_judgments).await?;
             return commit(tx).await;
         }
         self.sealer = None;
