@@ -145,8 +145,10 @@ impl<S: Store, E: Env> Profile<S, E> {
         self.store.delete(id).await
     }
 
+    /// Deletes every attribute and the review judgments, which quote them.
     pub async fn clear(&self) -> Result<()> {
-        self.store.clear().await
+        self.store.clear().await?;
+        self.store.clear_judgments().await
     }
 
     pub async fn export_json(&self) -> Result<String> {

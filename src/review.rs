@@ -122,8 +122,9 @@ impl ReviewJudgment {
 }
 
 /// The judgments as the study page exports stage 1 (one JSON object a line, `stage: "attribute"`),
-/// so `verifier.py --judgments` reads them like a study's. `user` names the profile; nothing
-/// else about the device goes in.
+/// so `verifier.py --judgments` reads them like a study's. Each line holds the attribute's text,
+/// reason and the user's quoted words (sensitive ones too: the user asked for this file), the
+/// label and kind, the verifier's verdict and score, and `user` (the profile's name); no times.
 pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> {
     let mut out = String::new();
     for j in judgments {
@@ -144,7 +145,6 @@ pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> 
             "verdict": j.verdict,
             "verifier_score": j.verifier_score,
             "note": note,
-            "at": j.at,
         });
         out.push_str(
             &serde_json::to_string(&line).map_err(|e| Error::Storage(format!("cannot write a judgment: {e}")))?,
@@ -155,7 +155,9 @@ pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> 
 }
 
 /// What `review` did: the attribute as it is now (none once deleted), and the judgment recorded
-/// (none when the verifier had not judged the attribute: added by hand, or already edited).
+/// (none when the decision does not judge the verifier's work: the attribute was added by hand,
+/// edited by the user, or already reviewed; or when the judgment could not be stored, since the
+/// decision itself was applied).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Reviewed {
@@ -170,6 +172,13 @@ impl<S: Store, E: Env> Profile<S, E> {
     pub async fn review(&self, id: &str, decision: &ReviewDecision) -> Result<Reviewed> {
         decision.check()?;
         let before = self.get(id).await?;
+        if let (ReviewAction::Edit, Some(text)) = (decision.action, &decision.text) {
+            if crate::attribute::normalize(text) == before.normalized() {
+                return Err(Error::invalid("the corrected text is the stored one: accept it instead"));
+            }
+        }
+        // One judgment per attribute: a later decision on what the user already reviewed is theirs.
+        let judged = is_judged(&before) && !self.store.judgments().await?.iter().any(|j| j.attribute_id == before.id);
         let now = clock_ms(self.env.now_ms());
         let after = match (decision.action, &decision.text) {
             (ReviewAction::Delete, _) => {
@@ -190,10 +199,12 @@ impl<S: Store, E: Env> Profile<S, E> {
                 Some(a)
             }
         };
-        let judgment =
-            is_judged(&before).then(|| ReviewJudgment::new(self.env.fresh_id("judgment"), now, &before, decision));
+        let mut judgment = judged.then(|| ReviewJudgment::new(self.env.fresh_id("judgment"), now, &before, decision));
         if let Some(j) = &judgment {
-            self.store.add_judgment(j).await?;
+            // The user's change is done; failing to keep its training signal must not report it undone.
+            if self.store.add_judgment(j).await.is_err() {
+                judgment = None;
+            }
         }
         Ok(Reviewed { attribute: after, judgment })
     }

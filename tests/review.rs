@@ -129,11 +129,19 @@ fn each_decision_is_applied_and_recorded_in_the_study_scheme() {
         assert_eq!(r.attribute.unwrap().verdict, Verdict::Accepted);
         assert!(r.judgment.is_none());
         assert_eq!(p.judgments().await.unwrap().len(), 6);
-        // `clear` empties the profile, not the judgments; `clear_judgments` does.
-        p.clear().await.unwrap();
+        // One judgment per attribute: a second decision on an accepted one is the user's own.
+        let kept = &listed[0].id;
+        let again = p.review(kept, &decide(ReviewAction::Delete, None, None)).await.unwrap();
+        assert!(again.attribute.is_none() && again.judgment.is_none());
         assert_eq!(p.judgments().await.unwrap().len(), 6);
         p.clear_judgments().await.unwrap();
         assert!(p.judgments().await.unwrap().is_empty());
+        // `clear` deletes the judgments too: they quote the attributes.
+        let a = scored(&p, "The user rows on weekends.", Verdict::Review, 0.4, "They said so.", "I row").await;
+        p.review(&a.id, &decide(ReviewAction::Accept, None, None)).await.unwrap();
+        assert_eq!(p.judgments().await.unwrap().len(), 1);
+        p.clear().await.unwrap();
+        assert!(p.judgments().await.unwrap().is_empty() && p.list().await.unwrap().is_empty());
     });
 }
 
@@ -148,10 +156,14 @@ fn refused_decisions_change_nothing_and_record_nothing() {
             p.review(&a.id, &decide(ReviewAction::Accept, Some("x"), None)).await,
             p.review(&a.id, &decide(ReviewAction::Edit, Some("   "), None)).await,
             p.review(&a.id, &decide(ReviewAction::Edit, Some("The user is a teacher."), None)).await,
+            p.review(&a.id, &decide(ReviewAction::Edit, Some("  the user is a NURSE. "), None)).await,
             p.review("attr-missing", &decide(ReviewAction::Accept, None, None)).await,
         ]
         .map(|r| r.unwrap_err().code());
-        assert_eq!(codes, ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_DUPLICATE", "E_NOT_FOUND"]);
+        assert_eq!(
+            codes,
+            ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_DUPLICATE", "E_INVALID_INPUT", "E_NOT_FOUND"]
+        );
         assert_eq!(p.list().await.unwrap(), vec![a, b], "unchanged");
         assert!(p.judgments().await.unwrap().is_empty());
     });

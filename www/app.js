@@ -3,7 +3,7 @@
 import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
 import { loadSettings, offlineBackend, openAiBackend, saveSettings } from "./demo/backends.js";
 import { ingestNote, sendTurn, turnCard } from "./demo/chat.js";
-import { checkedSwitches, download, el, judgedByVerifier, renderManager, renderSwitches, seedProfile } from "./demo/manager.js";
+import { checkedSwitches, download, el, renderManager, renderSwitches, seedProfile } from "./demo/manager.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { d: null, relevance: null, verifier: null, history: [], turns: 0 };
@@ -25,15 +25,15 @@ const status = (text) => { $("status").textContent = text; };
 
 // A decision on what the verifier kept goes through `review`, which records it as a stage-1 judgment.
 const handlers = {
-  onEdit: (a, kind) => run(async () => {
+  onEdit: (a, kind, judged) => run(async () => {
     const next = prompt("Edit attribute", a.text);
-    if (next === null) return;
-    if (judgedByVerifier(a)) await state.d.review(a.id, { action: "edit", text: next, kind });
+    if (next === null || next.trim() === a.text) return;
+    if (judged) await state.d.review(a.id, { action: "edit", text: next, kind });
     else await state.d.update(a.id, next);
     await render();
   }),
-  onDelete: (a, kind) => run(async () => {
-    if (judgedByVerifier(a)) await state.d.review(a.id, { action: "delete", kind });
+  onDelete: (a, kind, judged) => run(async () => {
+    if (judged) await state.d.review(a.id, { action: "delete", kind });
     else await state.d.remove(a.id);
     await render();
   }),
@@ -146,7 +146,6 @@ function wire() {
   $("clear").onclick = () => run(async () => {
     if (confirm("Delete every stored attribute and review decision of this profile?")) {
       await state.d.clear();
-      await state.d.clearJudgments();
       await render();
     }
   });

@@ -34,8 +34,8 @@ pub trait Store {
     /// The defaults when nothing was stored yet.
     async fn settings(&self) -> Result<PrivacySettings>;
     async fn put_settings(&self, settings: &PrivacySettings) -> Result<()>;
-    /// The user's review decisions (stage-1 judgments), kept apart from the profile: `clear`
-    /// leaves them, `clear_judgments` empties them.
+    /// The user's review decisions (stage-1 judgments), kept apart from the attributes (`clear`
+    /// empties attributes only; `Profile::clear` empties both).
     async fn add_judgment(&self, judgment: &ReviewJudgment) -> Result<()>;
     async fn judgments(&self) -> Result<Vec<ReviewJudgment>>;
     async fn clear_judgments(&self) -> Result<()>;

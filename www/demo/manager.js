@@ -9,12 +9,16 @@ export { el };
 const PROBLEMS = [["", "why? (optional)"], ["overgeneralization", "says more than I did"],
   ["task_context", "was a task, not about me"], ["missing_evidence", "I never said that"], ["not_standalone", "unclear on its own"]];
 
-/** Whether a decision on `a` judges the verifier's work (what `review` records): scored by it, not yet edited. */
-export const judgedByVerifier = (a) => typeof a.verifierScore === "number" && !a.userEdited && (a.verdict === "accepted" || a.verdict === "review");
+/** Whether a decision on `a` judges the verifier's work (what `review` records): scored by it, not yet
+ * edited or reviewed by the user. */
+const judgedByVerifier = (a, reviewed) => typeof a.verifierScore === "number" && !a.userEdited && !reviewed &&
+  (a.verdict === "accepted" || a.verdict === "review");
 
-export function attributeItem(a, { onEdit, onDelete, onKeep }) {
+/** One attribute with its controls; `onEdit(a, kind, judged)` and `onDelete(a, kind, judged)` learn whether the
+ * decision is a judgment of the verifier's work (then it goes through `review`). */
+export function attributeItem(a, { onEdit, onDelete, onKeep }, reviewed = false) {
   const score = typeof a.verifierScore === "number" ? ` ${a.verifierScore.toFixed(2)}` : "";
-  const judged = judgedByVerifier(a);
+  const judged = judgedByVerifier(a, reviewed);
   const why = judged ? el("select", { className: "why", title: "what was wrong (recorded with your decision)" },
     ...PROBLEMS.map(([value, label]) => el("option", { value, textContent: label }))) : null;
   const kind = () => why?.value || null;
@@ -25,8 +29,8 @@ export function attributeItem(a, { onEdit, onDelete, onKeep }) {
     el("span", { className: "meta", textContent: [a.userEdited ? "edited by you" : "", a.reason ?? ""].filter(Boolean).join(" · ") }),
     " ",
     a.verdict === "review" && judged ? el("button", { textContent: "Keep", className: "keep", title: "it is right: accept it", onclick: () => onKeep(a) }) : "",
-    el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a, kind()) }),
-    el("button", { textContent: "Delete", className: "delete", onclick: () => onDelete(a, kind()) }),
+    el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a, kind(), judged) }),
+    el("button", { textContent: "Delete", className: "delete", onclick: () => onDelete(a, kind(), judged) }),
     why ?? "");
   li.dataset.id = a.id;
   return li;
@@ -36,7 +40,8 @@ export async function renderManager(d, root, handlers) {
   const [attributes, judgments] = await Promise.all([d.list(), d.judgments()]);
   root.querySelector("#count").textContent = `(${attributes.length})`;
   root.querySelector("#judgment-count").textContent = `${judgments.length} review decisions recorded`;
-  root.querySelector("#list").replaceChildren(...attributes.map((a) => attributeItem(a, handlers)));
+  const reviewed = new Set(judgments.map((j) => j.attributeId));
+  root.querySelector("#list").replaceChildren(...attributes.map((a) => attributeItem(a, handlers, reviewed.has(a.id))));
   return attributes;
 }
 

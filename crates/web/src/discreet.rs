@@ -230,6 +230,7 @@ impl Discreet {
         typed(settle(async move { profile?.remove(&id?).await }))
     }
 
+    /// Deletes every attribute, and the review judgments, which quote them.
     pub fn clear(&self) -> PromiseVoid {
         let profile = self.profile();
         typed(settle(async move { profile?.clear().await }))

@@ -128,8 +128,9 @@ export interface ReviewJudgment {
   editedText: string | null;
 }
 
-/** What `review` did: the attribute as it is now (null once deleted) and the judgment recorded
- * (null for an attribute the verifier did not judge: added by hand, or already edited). */
+/** What `review` did: the attribute as it is now (null once deleted) and the judgment recorded (null when
+ * the decision does not judge the verifier's work: added by hand, edited or already reviewed by the user;
+ * or when the judgment could not be stored: the decision itself was applied). */
 export interface Reviewed {
   attribute: Attribute | null;
   judgment: ReviewJudgment | null;
