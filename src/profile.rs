@@ -114,18 +114,18 @@ impl<S: Store, E: Env> Profile<S, E> {
     }
 
     pub async fn update_text(&self, id: &str, text: &str) -> Result<Attribute> {
-        let attribute = self.edited(id, text).await?;
+        let text = validate_text(text)?;
+        let attribute = self.edited(self.get(id).await?, text).await?;
         self.store.put(&attribute).await?;
         Ok(attribute)
     }
 
-    /// The attribute with the user's text, checked and tagged, not yet written.
-    pub(crate) async fn edited(&self, id: &str, text: &str) -> Result<Attribute> {
-        let text = validate_text(text)?;
-        let mut attribute = self.get(id).await?;
+    /// `attribute` with the user's `text` (already through `validate_text`), checked against the
+    /// other stored attributes and tagged, not yet written.
+    pub(crate) async fn edited(&self, mut attribute: Attribute, text: String) -> Result<Attribute> {
         let norm = normalize(&text);
         if let Some(other) = self.store.find_normalized(&norm).await? {
-            if other.id != id {
+            if other.id != attribute.id {
                 return Err(Error::Duplicate(format!("{:?} is already stored as {}", text, other.id)));
             }
         }

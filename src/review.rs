@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::attribute::{clock_ms, Attribute, Verdict, MAX_TEXT_CHARS};
+use crate::attribute::{clock_ms, normalize, validate_text, Attribute, Verdict, MAX_TEXT_CHARS};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::profile::Profile;
@@ -171,22 +171,21 @@ impl<S: Store, E: Env> Profile<S, E> {
     /// that cannot be stored never undoes what the user asked for.
     pub async fn review(&self, id: &str, decision: &ReviewDecision) -> Result<Reviewed> {
         decision.check()?;
+        let text = decision.text.as_deref().map(validate_text).transpose()?;
         let before = self.get(id).await?;
-        if let (ReviewAction::Edit, Some(text)) = (decision.action, &decision.text) {
-            if crate::attribute::normalize(text) == before.normalized() {
-                return Err(Error::invalid("the corrected text is the stored one: accept it instead"));
-            }
+        if text.as_deref().is_some_and(|t| normalize(t) == before.normalized()) {
+            return Err(Error::invalid("the corrected text is the stored one: accept it instead"));
         }
         // One judgment per attribute: a later decision on what the user already reviewed is theirs.
         let judged = is_judged(&before) && !self.store.judgments().await?.iter().any(|j| j.attribute_id == before.id);
         let now = clock_ms(self.env.now_ms());
-        let after = match (decision.action, &decision.text) {
+        let after = match (decision.action, text) {
             (ReviewAction::Delete, _) => {
                 self.store.delete(id).await?;
                 None
             }
             (ReviewAction::Edit, Some(text)) => {
-                let mut a = self.edited(id, text).await?;
+                let mut a = self.edited(before.clone(), text).await?;
                 a.verdict = Verdict::Accepted;
                 self.store.put(&a).await?;
                 Some(a)

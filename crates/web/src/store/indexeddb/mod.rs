@@ -31,7 +31,7 @@ mod rows;
 mod sealing;
 
 pub use idb::database_name;
-use idb::{commit, key_record, map_err, map_open_err, migrate};
+use idb::{commit, key_record, map_err, map_open_err, migrate, replace_in};
 use rows::{Keyed, SettingsRow, Stored, StoredRow};
 
 use super::sealer::Sealer;
@@ -258,7 +258,7 @@ impl Store for IndexedDbStore {
 
     async fn clear_judgments(&self) -> Result<()> {
         let tx = self.writer(&[JUDGMENTS]).await?;
-        tx.object_store(JUDGMENTS).map_err(map_err)?.clear().map_err(map_err)?.await.map_err(map_err)?;
+        replace_in::<ReviewJudgment>(&tx, JUDGMENTS, &[]).await?;
         commit(tx).await
     }
 
