@@ -1,5 +1,5 @@
 # Discreet: `make demo` serves the demo, `make test` runs every test.
-.PHONY: demo test test-native fuzz test-train test-browser test-pkg test-packaging test-engines test-crash e2e bench pkg setup setup-browser clean
+.PHONY: demo types test test-native fuzz test-train test-browser test-pkg test-packaging test-engines test-crash e2e bench pkg setup setup-browser clean
 
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
@@ -18,6 +18,12 @@ demo: pkg
 	PORT=$(PORT) node tools/serve.mjs
 
 test: setup-browser test-native fuzz test-train test-browser test-pkg test-packaging test-engines test-crash e2e
+
+# The records' TypeScript declarations, from the core's Rust types (a test checks they are current).
+types:
+	mkdir -p target
+	cargo run -q -p discreet-typescript > target/records.d.ts
+	mv target/records.d.ts crates/web/src/records.d.ts
 
 test-native:
 	cargo fmt --check

@@ -77,23 +77,34 @@ fn drop_nulls(v: &mut Value) {
 
 /// `Discreet.open(options)`.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "OpenOptions"))]
 #[serde(deny_unknown_fields)]
 pub struct OpenArgs {
+    /// Each user gets a database of their own; profiles never mix.
     pub user: String,
-    /// Encrypt this profile at rest (AES-GCM, non-extractable key). Once on, it stays on.
+    /// Store this profile encrypted (AES-GCM, non-extractable key kept in IndexedDB). Once on,
+    /// it stays on.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
     pub encrypt: bool,
 }
 
 /// `select(prompt, options)`.
 #[derive(Debug, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "SelectOptions"))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SelectArgs {
+    /// At most this many attributes (default 5).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub max_attributes: Option<usize>,
+    /// Also consider attributes whose verdict is `review` (default false).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
     pub include_review: bool,
+    /// Override the model's calibrated threshold, within 0..1.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub threshold: Option<f32>,
 }
 
@@ -109,21 +120,35 @@ impl SelectArgs {
     }
 }
 
-/// `prepareTurn(prompt, options)`: `select`'s options and `compose`'s in one object.
+/// `prepareTurn(prompt, options)`: `select`'s options and `compose`'s in one object
+/// (`SelectOptions & ComposeOptions`).
 #[derive(Debug, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "TurnOptions"))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TurnArgs {
+    /// At most this many attributes (default 5).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub max_attributes: Option<usize>,
+    /// Also consider attributes whose verdict is `review` (default false).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
     pub include_review: bool,
+    /// Override the model's calibrated threshold, within 0..1.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub threshold: Option<f32>,
+    /// Default `openai` (Chat Completions).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<PayloadFormat>", optional))]
     pub format: PayloadFormat,
+    /// `openai` only: the role of the instruction message (default `system`).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub system_role: Option<SystemRole>,
+    /// The app's own system text (up to 20,000 characters); the attribute block follows it.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub instructions: Option<String>,
 }
 
@@ -145,28 +170,38 @@ impl TurnArgs {
 
 /// `ingest(messages, llm, options)`.
 #[derive(Debug, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "IngestOptions"))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IngestArgs {
     /// Recorded as each stored attribute's source.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub conversation_id: Option<String>,
 }
 
 /// `importJson(json, options)`.
 #[derive(Debug, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ImportOptions"))]
 #[serde(deny_unknown_fields)]
 pub struct ImportArgs {
+    /// `merge` (default) keeps stored attributes; `replace` leaves exactly the file's.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<ImportMode>", optional))]
     pub mode: ImportMode,
 }
 
 /// `verify(candidates, context)`: `{ userMessages?, stored? }`, what the exact rules compare against.
 #[derive(Debug, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "VerifyContext"))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VerifyArgs {
+    /// The user's own messages: evidence quotes must occur in them.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub user_messages: Option<Vec<String>>,
+    /// Texts already stored: equal candidates are duplicates.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<Vec<String>>", optional))]
     pub stored: Vec<String>,
 }
 

@@ -28,6 +28,7 @@ pub fn clock_ms(raw: f64) -> f64 {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Not seen by the verifier yet (for example typed in by the user).
@@ -54,6 +55,7 @@ impl Verdict {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Sensitivity {
     #[default]
@@ -84,14 +86,18 @@ impl Sensitivity {
 
 /// Where an attribute was learned: which conversation, which of its messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Source {
     pub conversation_id: String,
+    /// The ids of the messages whose words are its evidence.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<Vec<String>>", optional))]
     pub message_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Attribute {
     pub id: String,
@@ -103,8 +109,10 @@ pub struct Attribute {
     pub source: Option<Source>,
     /// Milliseconds since the Unix epoch.
     pub created_at: f64,
+    /// Milliseconds since the Unix epoch: the last change of text or verdict.
     pub updated_at: f64,
     pub verdict: Verdict,
+    /// The verifier's probability that a human would accept it, when it judged the text.
     pub verifier_score: Option<f64>,
     pub sensitivity: Sensitivity,
     /// The user changed the text by hand: it is theirs now, not the extractor's.
@@ -113,20 +121,30 @@ pub struct Attribute {
 
 /// What a caller supplies to add an attribute; the store fills in the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewAttribute {
+    /// One third-person sentence about the user, at most 500 characters.
     pub text: String,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub reason: Option<String>,
+    /// Quotes of the user's own words.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<Vec<String>>", optional))]
     pub evidence: Vec<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub source: Option<Source>,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<Verdict>", optional))]
     pub verdict: Verdict,
+    /// Probability from the verifier, within 0..1.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub verifier_score: Option<f64>,
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<Sensitivity>", optional))]
     pub sensitivity: Sensitivity,
 }
 

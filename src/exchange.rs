@@ -25,6 +25,7 @@ pub struct ExportFile {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ImportMode {
     /// Keep what is stored; imported attributes with a known id replace it,
@@ -36,10 +37,14 @@ pub enum ImportMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
+    /// Attributes the file added.
     pub added: u32,
+    /// Stored attributes the file overwrote (same id).
     pub replaced: u32,
+    /// Entries whose text a stored attribute under another id already has, left out.
     pub skipped: u32,
 }
 

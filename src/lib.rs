@@ -21,6 +21,7 @@ pub mod review;
 pub mod select;
 pub mod sensitive;
 pub mod store;
+pub mod study;
 pub mod turn;
 pub mod vector_cache;
 mod vector_codec;

@@ -35,25 +35,33 @@ pub(crate) struct Candidates<'a> {
 /// Result of `add`: the stored attribute, and whether it is new or an
 /// existing duplicate that was returned instead.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Added {
     pub attribute: Attribute,
+    /// false when an equal attribute (ignoring case, spacing, final punctuation) was already stored:
+    /// that one is `attribute`.
     pub added: bool,
 }
 
 /// An attribute chosen for a prompt, with its relevance score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Selection {
     pub attribute: Attribute,
+    /// Probability that the attribute should change the answer.
     pub score: f32,
 }
 
 /// A payload for the remote model and the disclosure record that logs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
-pub struct Composed {
-    pub payload: Payload,
+/// `P` lets TypeScript callers name the payload shape their format gives.
+pub struct Composed<P = Payload> {
+    pub payload: P,
+    /// The record of this disclosure, already stored on the device.
     pub disclosure: Disclosure,
     /// Chosen but not sent: instruction-like text, or past the payload's size cap.
     pub withheld: Vec<Withheld>,
@@ -61,6 +69,7 @@ pub struct Composed {
 
 /// What `ingest` did with each candidate of an extraction reply.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct IngestReport {
     pub accepted: Vec<Verification>,

@@ -11,10 +11,12 @@ use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::profile::Profile;
 use crate::store::Store;
+use crate::study::{AttributeLine, StudyLine};
 use crate::verify::ProblemKind;
 
 /// What the user decided about one attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ReviewAction {
     /// It holds as written: a held attribute becomes accepted.
@@ -25,8 +27,10 @@ pub enum ReviewAction {
     Delete,
 }
 
-/// The paper's stage-1 labels.
+/// The paper's stage-1 labels: accepted as written `ok`, corrected `unsure` (or `bad` with a
+/// kind), deleted `bad`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ReviewLabel {
     Ok,
@@ -36,14 +40,17 @@ pub enum ReviewLabel {
 
 /// A caller's decision: `{ action, text?, kind? }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReviewDecision {
     pub action: ReviewAction,
     /// The corrected text, for `edit` only.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub text: Option<String>,
     /// Why the attribute was wrong as extracted, when the user says; not for `accept`.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub kind: Option<ProblemKind>,
 }
 
@@ -76,6 +83,7 @@ impl ReviewDecision {
 
 /// One recorded decision: the attribute as the verifier judged it, and what the user made of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReviewJudgment {
     pub id: String,
@@ -121,8 +129,8 @@ impl ReviewJudgment {
     }
 }
 
-/// The judgments as the study page exports stage 1 (one JSON object a line, `stage: "attribute"`),
-/// so `verifier.py --judgments` reads them like a study's. Each line holds the attribute's text,
+/// The judgments as the study page exports stage 1 (`study::AttributeLine`), so
+/// `verifier.py --judgments` reads them like a study's. Each line holds the attribute's text,
 /// reason and the user's quoted words (sensitive ones too: the user asked for this file), the
 /// label and kind, the verifier's verdict and score, and `user` (the profile's name); no times.
 pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> {
@@ -133,32 +141,32 @@ pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> 
             (None, ReviewAction::Accept) => "accepted".into(),
             (None, _) => "deleted".into(),
         };
-        let line = serde_json::json!({
-            "stage": "attribute",
-            "participant": "device",
-            "user": user,
-            "attribute": j.attribute,
-            "reason": j.reason.as_deref().unwrap_or(""),
-            "evidence": j.evidence,
-            "label": j.label,
-            "kind": j.kind,
-            "verdict": j.verdict,
-            "verifier_score": j.verifier_score,
-            "note": note,
+        let line = StudyLine::Attribute(AttributeLine {
+            study: None,
+            participant: "device".into(),
+            user: user.into(),
+            at: None,
+            attribute: j.attribute.clone(),
+            reason: j.reason.clone().unwrap_or_default(),
+            evidence: j.evidence.clone(),
+            label: j.label,
+            kind: j.kind,
+            verdict: Some(j.verdict),
+            verifier_score: j.verifier_score,
+            note,
         });
-        out.push_str(
-            &serde_json::to_string(&line).map_err(|e| Error::Storage(format!("cannot write a judgment: {e}")))?,
-        );
+        out.push_str(&line.to_json()?);
         out.push('\n');
     }
     Ok(out)
 }
 
-/// What `review` did: the attribute as it is now (none once deleted), and the judgment recorded
-/// (none when the decision does not judge the verifier's work: the attribute was added by hand,
+/// What `review` did: the attribute as it is now (null once deleted), and the judgment recorded
+/// (null when the decision does not judge the verifier's work: the attribute was added by hand,
 /// edited by the user, or already reviewed; or when the judgment could not be stored, since the
 /// decision itself was applied).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Reviewed {
     pub attribute: Option<Attribute>,

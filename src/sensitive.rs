@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 
 /// The user's choices, stored with their profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PrivacySettings {
     /// Sensitive categories the user allows to leave the device; none by default.

@@ -17,32 +17,41 @@ use crate::select::{rank, SelectOptions, Selector};
 use crate::sensitive::is_allowed;
 use crate::store::Store;
 
+/// One chat turn: what `select` then `compose` return, from one read of the profile and one
+/// prompt encoding. `P` lets TypeScript callers name the payload shape their format gives.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
-pub struct Turn {
+pub struct Turn<P = Payload> {
     /// What the payload carries, best first.
     pub selected: Vec<Selection>,
     /// Every other stored attribute, in the profile's order, with why it was not sent.
     pub excluded: Vec<Excluded>,
-    pub payload: Payload,
+    pub payload: P,
     /// Chosen but not sent (also in `excluded`, reason `withheld`).
     pub withheld: Vec<Withheld>,
+    /// The record of this disclosure, already stored on the device (also when nothing was sent).
     pub disclosure: Disclosure,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Excluded {
     pub attribute: Attribute,
     pub reason: Exclusion,
-    /// The relevance score, for the attributes that were scored.
+    /// The relevance score, for the attributes that were scored (`below-threshold`, `over-budget`,
+    /// `withheld`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub score: Option<f32>,
     /// The reason in words, for a panel or a log.
     pub explanation: String,
 }
 
+/// Why a stored attribute was not sent for this prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum Exclusion {
     /// The verifier rejected it: never sent.

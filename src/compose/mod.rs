@@ -18,14 +18,18 @@ use screen::screen;
 pub const MAX_INSTRUCTIONS_CHARS: usize = 20_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ComposeOptions {
+    /// Default `openai` (Chat Completions).
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(as = "Option<PayloadFormat>", optional))]
     pub format: PayloadFormat,
-    /// Chat Completions only.
+    /// `openai` only: the role of the instruction message (default `system`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_role: Option<SystemRole>,
-    /// The app's own system text; the attribute block follows it.
+    /// The app's own system text (up to 20,000 characters); the attribute block follows it.
+    /// Not for `selection`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
 }
@@ -138,14 +142,17 @@ pub fn compose(prompt: &str, chosen: &[&Attribute], options: &ComposeOptions) ->
 /// A selection from a client is untrusted input to a server: bounded here.
 pub const MAX_SHARED_ATTRIBUTES: usize = 100;
 
-/// What `render_selection` makes of a `selection` payload on the server.
+/// What `renderSelection` (`render_selection`) makes of a `selection` payload on the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Rendered {
     /// The system text (the app's instructions, then the attribute block); absent when both are.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub instructions: Option<String>,
     pub attribute_ids: Vec<String>,
+    /// Sent but not rendered: text that reads as an instruction, or past the size cap.
     pub withheld: Vec<Withheld>,
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The shape of the chat SDK the payload is for. Every shape carries the same
 /// attribute block, and nothing about the user when nothing was selected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum PayloadFormat {
     /// OpenAI Chat Completions `messages` (system or developer, then user).
@@ -37,6 +38,7 @@ impl PayloadFormat {
 /// The role of Chat Completions' instruction message. `system` is the default
 /// because many OpenAI-compatible servers answer `developer` with a 400.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SystemRole {
     #[default]
@@ -45,6 +47,7 @@ pub enum SystemRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Message {
     pub role: String,
     pub content: String,
@@ -52,6 +55,7 @@ pub struct Message {
 
 /// One selected attribute as the `selection` format carries it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct SharedAttribute {
     pub id: String,
@@ -96,6 +100,20 @@ pub struct Payload {
     pub request: Request,
     /// The ids of the attributes the payload discloses, in the order stated.
     pub attribute_ids: Vec<String>,
+}
+
+/// The payload's TypeScript type is the union of the formats' shapes (shapes.d.ts), which names
+/// each format's fields more exactly than `Request` can.
+#[cfg(feature = "typescript")]
+impl ts_rs::TS for Payload {
+    type WithoutGenerics = Self;
+    type OptionInnerType = Self;
+    fn name(_: &ts_rs::Config) -> String {
+        "Payload".into()
+    }
+    fn inline(cfg: &ts_rs::Config) -> String {
+        Self::name(cfg)
+    }
 }
 
 impl Payload {

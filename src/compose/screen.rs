@@ -8,6 +8,7 @@ pub const MAX_PAYLOAD_ATTRIBUTE_CHARS: usize = 2_000;
 
 /// An attribute that was chosen but not emitted, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Withheld {
     pub attribute_id: String,

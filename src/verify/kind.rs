@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Rule;
 
-/// Stable names: apps, reports and study exports use them.
+/// The study's kinds of problematic attribute. Stable names: apps, reports and study exports
+/// use them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// The evidence is real, the claim broader than it (one request -> a lifelong passion).

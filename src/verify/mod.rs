@@ -18,12 +18,13 @@ use crate::extract::Candidate;
 use crate::model::{Claim, RelevanceModel, VerifierModel};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Verification {
     pub candidate: Candidate,
     /// `accepted`, `review` or `rejected`.
     pub verdict: Verdict,
-    /// The model's probability that a human would accept it; absent when a rule decided.
+    /// The model's probability that a human would accept it; null when a rule decided.
     pub score: Option<f32>,
     /// The rule that rejected it, if one did.
     pub rule: Option<Rule>,

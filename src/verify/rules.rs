@@ -10,6 +10,7 @@ use crate::extract::Candidate;
 
 /// Why a rule rejected a candidate. Stable names: apps and studies count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     Empty,

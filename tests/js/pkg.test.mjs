@@ -72,6 +72,7 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "export default function init(options?: InitOptions | { module_or_path: InitInput | Promise<InitInput> } | InitInput): Promise<InitOutput>;",
     "export function wasmFile(): \"discreet_relaxed_bg.wasm\" | \"discreet_bg.wasm\";",
     "verify(candidates: Candidate[], context?: VerifyContext | null): Verification[];",
+    "export function readStudyExport(text: string): StudyLine[];",
   ]) {
     assert.ok(dts.includes(sig), `missing: ${sig}`);
   }
@@ -79,7 +80,8 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
 
 test("no `any` in the public declarations", () => {
   // InitOutput describes raw wasm exports that wasm-bindgen generates for its own glue.
-  const publicPart = dts.split("export type InitInput")[0];
+  // Comments are prose (generated from the Rust docs): "any" there is a word, not a type.
+  const publicPart = dts.split("export type InitInput")[0].replace(/\/\*[\s\S]*?\*\//g, "");
   assert.doesNotMatch(publicPart, /\bany\b/);
 });
 
@@ -786,6 +788,33 @@ test("Node: discreet.node.js reads the wasm and the bundled models from disk, an
   assert.match(await codeOf(m.RelevanceModel.load({ ...files, [head]: new URL("file:///nowhere/head.onnx") })), /^E_MODEL .*ENOENT/);
   assert.match(await codeOf(m.RelevanceModel.load({ ...files, [head]: 7 })), /^E_INVALID_INPUT/);
   assert.match(await codeOf(m.RelevanceModel.load(7)), /^E_INVALID_INPUT/);
+});
+
+test("the study page's export reads back through readStudyExport, the export's one definition", async () => {
+  const m = await import("../../pkg/discreet.node.js?study");
+  await m.default();
+  const { buildItems, exportLines } = await import("../../www/study/items.js");
+  const study = { study: "pilot", users: [{ user: "u1", attributes: [{ attribute: "The user is a nurse.", reason: "r" }, { attribute: "The user likes tea." }] }],
+    prompts: [{ prompt_id: "q1", prompt: "Plan my week." }], relevance: [{ user: "u1", prompt_id: "q1" }],
+    responses: [{ user: "u1", prompt_id: "q1", personalized: "P", generic: "G" }] };
+  const items = buildItems(study, "p1");
+  const answers = {};
+  for (const [i, item] of items.entries()) {
+    const value = item.stage === "attribute" ? { label: ["ok", "unsure", "bad"][i % 3] } : item.stage === "relevance" ? { relevant: i % 2 === 0 } : { rating: 2 };
+    answers[item.key] = { ...value, note: i === 0 ? "" : `n${i}`, at: 1764633600000 + i };
+  }
+  const text = exportLines(study, "p1", items, answers);
+  const lines = m.readStudyExport(text);
+  assert.deepEqual(lines.map((l) => l.stage), ["attribute", "attribute", "relevance", "relevance", "response"]);
+  // The reader keeps every field the page wrote, unchanged.
+  assert.deepEqual(lines, text.trim().split("\n").map((l) => JSON.parse(l)));
+  const response = lines.at(-1);
+  assert.equal(response.personalized_preference, response.order[1] === "personalized" ? 2 : 4);
+
+  const damaged = text.split("\n");
+  damaged[2] = damaged[2].replace('"relevant":true', '"relevant":"yes"');
+  assert.match(await codeOf((async () => m.readStudyExport(damaged.join("\n")))()), /^E_INVALID_INPUT .*line 3: /);
+  assert.match(await codeOf((async () => m.readStudyExport(42))()), /^E_INVALID_INPUT .*must be a string/);
 });
 
 test("init({ wasm }) takes a URL, string, Response, bytes or Module; a missing or non-wasm file is E_WASM", () =>

@@ -78,3 +78,27 @@ export async function reviewOne(d: Discreet, id: string): Promise<[Reviewed, Rev
   await d.review(id, { action: "approve" });
   return [r, await d.judgments(), await d.exportJudgments()];
 }
+
+import { readStudyExport } from "../../pkg/discreet.js";
+import type { AttributeLine, StudyLine, Turn, TurnOptions, OpenaiPayload, Excluded } from "../../pkg/discreet.js";
+
+/** A study export read back: the union narrows on `stage`; optional fields stay optional. */
+export function preferences(jsonl: string): number[] {
+  const lines: StudyLine[] = readStudyExport(jsonl);
+  const stage1: AttributeLine[] = lines.flatMap((l) => (l.stage === "attribute" ? [l] : []));
+  // @ts-expect-error: `at` is absent in a device's export
+  const when: number = stage1[0].at;
+  void when;
+  return lines.flatMap((l) => (l.stage === "response" ? [l.personalized_preference] : []));
+}
+
+/** The generated records keep their optionality: `score` is there only for scored exclusions. */
+export async function turnScores(d: Discreet): Promise<number[]> {
+  const options = { maxAttributes: 3, format: "openai", systemRole: "developer" } satisfies TurnOptions;
+  const turn: Turn<OpenaiPayload> = await d.prepareTurn("Plan my dinners", options);
+  const scored: Excluded[] = turn.excluded.filter((e) => e.score !== undefined);
+  // @ts-expect-error: possibly undefined
+  const first: number = turn.excluded[0].score;
+  void first;
+  return scored.map((e) => e.score ?? 0);
+}

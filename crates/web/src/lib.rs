@@ -12,6 +12,7 @@ mod handoff;
 mod host;
 mod relevance;
 pub mod store;
+mod study;
 mod types;
 mod verifier;
 

@@ -1,3 +1,6 @@
+// Generated from the Rust types by crates/typescript (`make types`); do not edit.
+// The shapes with no Rust type of their own (payloads, model loading) are in shapes.d.ts.
+
 /** Stable error codes: every rejection from Discreet is a `DiscreetError` carrying one. */
 export type ErrorCode =
   | "E_INVALID_INPUT"
@@ -9,11 +12,6 @@ export type ErrorCode =
   | "E_CLOSED"
   | "E_MODEL"
   | "E_BAD_EXTRACTION";
-
-export interface DiscreetError extends Error {
-  name: "DiscreetError";
-  code: ErrorCode;
-}
 
 export type Verdict = "unverified" | "accepted" | "review" | "rejected";
 
@@ -28,338 +26,318 @@ export type Sensitivity =
   | "location"
   | "other";
 
-export interface OpenOptions {
+/** `Discreet.open(options)`. */
+export type OpenOptions = {
   /** Each user gets a database of their own; profiles never mix. */
   user: string;
-  /** Store this profile encrypted (AES-GCM, non-extractable key kept in IndexedDB). Once on, stays on. */
+  /**
+   * Store this profile encrypted (AES-GCM, non-extractable key kept in IndexedDB). Once on,
+   * it stays on.
+   */
   encrypt?: boolean;
-}
+};
 
-export interface Source {
+/** Where an attribute was learned: which conversation, which of its messages. */
+export type Source = {
   conversationId: string;
-  messageIds?: string[];
-}
+  /** The ids of the messages whose words are its evidence. */
+  messageIds?: Array<string>;
+};
 
-export interface NewAttribute {
+/** What a caller supplies to add an attribute; the store fills in the rest. */
+export type NewAttribute = {
   /** One third-person sentence about the user, at most 500 characters. */
   text: string;
   reason?: string | null;
   /** Quotes of the user's own words. */
-  evidence?: string[];
+  evidence?: Array<string>;
   source?: Source | null;
   verdict?: Verdict;
   /** Probability from the verifier, within 0..1. */
   verifierScore?: number | null;
   sensitivity?: Sensitivity;
-}
+};
 
-export interface Attribute {
+export type Attribute = {
   id: string;
   text: string;
+  /** The extractor's explanation of why this holds. */
   reason: string | null;
-  evidence: string[];
+  /** Quotes of the user's own words that support it. */
+  evidence: Array<string>;
   source: Source | null;
   /** Milliseconds since the Unix epoch. */
   createdAt: number;
+  /** Milliseconds since the Unix epoch: the last change of text or verdict. */
   updatedAt: number;
   verdict: Verdict;
+  /** The verifier's probability that a human would accept it, when it judged the text. */
   verifierScore: number | null;
   sensitivity: Sensitivity;
+  /** The user changed the text by hand: it is theirs now, not the extractor's. */
   userEdited: boolean;
-}
+};
 
-export interface Added {
+/**
+ * Result of `add`: the stored attribute, and whether it is new or an
+ * existing duplicate that was returned instead.
+ */
+export type Added = {
   attribute: Attribute;
-  /** false when an equal attribute (ignoring case, spacing, final punctuation) was already stored. */
+  /**
+   * false when an equal attribute (ignoring case, spacing, final punctuation) was already stored:
+   * that one is `attribute`.
+   */
   added: boolean;
-}
+};
 
 export type ImportMode = "merge" | "replace";
 
-export interface ImportOptions {
-  /** "merge" (default) keeps stored attributes; "replace" leaves exactly the file's. */
+/** `importJson(json, options)`. */
+export type ImportOptions = {
+  /** `merge` (default) keeps stored attributes; `replace` leaves exactly the file's. */
   mode?: ImportMode;
-}
+};
 
-export interface ImportReport {
+export type ImportReport = {
+  /** Attributes the file added. */
   added: number;
+  /** Stored attributes the file overwrote (same id). */
   replaced: number;
+  /** Entries whose text a stored attribute under another id already has, left out. */
   skipped: number;
-}
+};
 
-export interface Disclosure {
+export type Disclosure = {
   id: string;
+  /** Milliseconds since the Unix epoch. */
   at: number;
-  /** SHA-256 (hex) of the prompt the attributes were sent with. */
+  /**
+   * SHA-256 of the prompt: lets the user match a disclosure to a turn
+   * without the log keeping a second copy of every prompt.
+   */
   promptHash: string;
-  attributeIds: string[];
-  attributeTexts: string[];
-}
+  attributeIds: Array<string>;
+  /** The texts exactly as sent, since the attribute may be edited or deleted later. */
+  attributeTexts: Array<string>;
+};
 
-/** What the user decided about an attribute the verifier kept (see `Discreet.review`). */
+/** What the user decided about one attribute. */
 export type ReviewAction = "accept" | "edit" | "delete";
 
-/** The study's stage-1 labels: accepted as written `ok`, corrected `unsure` (or `bad` with a kind), deleted `bad`. */
+/**
+ * The paper's stage-1 labels: accepted as written `ok`, corrected `unsure` (or `bad` with a
+ * kind), deleted `bad`.
+ */
 export type ReviewLabel = "ok" | "unsure" | "bad";
 
-export interface ReviewDecision {
+/** A caller's decision: `{ action, text?, kind? }`. */
+export type ReviewDecision = {
   action: ReviewAction;
-  /** The corrected text: for `edit` only. */
+  /** The corrected text, for `edit` only. */
   text?: string | null;
-  /** Why it was wrong as extracted, when the user says: not for `accept`. */
+  /** Why the attribute was wrong as extracted, when the user says; not for `accept`. */
   kind?: ProblemKind | null;
-}
+};
 
-/** One review decision, recorded on the device as a stage-1 judgment. */
-export interface ReviewJudgment {
+/** One recorded decision: the attribute as the verifier judged it, and what the user made of it. */
+export type ReviewJudgment = {
   id: string;
+  /** Milliseconds since the Unix epoch. */
   at: number;
   attributeId: string;
-  /** The text the verifier judged, as it was before an edit. */
+  /** The text the verifier judged (before any edit). */
   attribute: string;
   reason: string | null;
-  evidence: string[];
-  /** The verifier's verdict and score at the time. */
+  evidence: Array<string>;
+  /** The verifier's verdict and score at the time: what the user agreed or disagreed with. */
   verdict: Verdict;
   verifierScore: number | null;
   action: ReviewAction;
   label: ReviewLabel;
   kind: ProblemKind | null;
+  /** The user's correction, for an edit. */
   editedText: string | null;
-}
+};
 
-/** What `review` did: the attribute as it is now (null once deleted) and the judgment recorded (null when
- * the decision does not judge the verifier's work: added by hand, edited or already reviewed by the user;
- * or when the judgment could not be stored: the decision itself was applied). */
-export interface Reviewed {
+/**
+ * What `review` did: the attribute as it is now (null once deleted), and the judgment recorded
+ * (null when the decision does not judge the verifier's work: the attribute was added by hand,
+ * edited by the user, or already reviewed; or when the judgment could not be stored, since the
+ * decision itself was applied).
+ */
+export type Reviewed = {
   attribute: Attribute | null;
   judgment: ReviewJudgment | null;
-}
+};
 
-/** The relevance model's files, as fetched: `relevance.json` and the files it names. */
-export interface ModelBytes {
-  manifest: Uint8Array;
-  encoder: Uint8Array;
-  head: Uint8Array;
-  tokenizer: Uint8Array;
-  /** The sensitive-category head; required when the manifest names one. */
-  sensitive?: Uint8Array;
-}
-
-export interface SelectOptions {
+/** `select(prompt, options)`. */
+export type SelectOptions = {
   /** At most this many attributes (default 5). */
-  maxAttributes?: number;
-  /** Also consider attributes whose verdict is "review" (default false). */
+  maxAttributes?: number | null;
+  /** Also consider attributes whose verdict is `review` (default false). */
   includeReview?: boolean;
   /** Override the model's calibrated threshold, within 0..1. */
-  threshold?: number;
-}
+  threshold?: number | null;
+};
 
-export interface Selection {
+/** An attribute chosen for a prompt, with its relevance score. */
+export type Selection = {
   attribute: Attribute;
   /** Probability that the attribute should change the answer. */
   score: number;
-}
+};
 
-/** The chat SDK a payload is shaped for. */
+/**
+ * The shape of the chat SDK the payload is for. Every shape carries the same
+ * attribute block, and nothing about the user when nothing was selected.
+ */
 export type PayloadFormat = "openai" | "openai-responses" | "anthropic" | "ai-sdk" | "text" | "selection";
 
-export interface ComposeOptions {
-  /** Default "openai" (Chat Completions). */
-  format?: PayloadFormat;
-  /** "openai" only: the role of the instruction message (default "system"; many OpenAI-compatible servers refuse "developer"). */
-  systemRole?: "system" | "developer";
-  /** The app's own system text (up to 20,000 characters); the attribute block follows it. Not for "selection". */
-  instructions?: string;
-}
+/**
+ * The role of Chat Completions' instruction message. `system` is the default
+ * because many OpenAI-compatible servers answer `developer` with a 400.
+ */
+export type SystemRole = "system" | "developer";
 
-export interface Message {
+export type ComposeOptions = {
+  /** Default `openai` (Chat Completions). */
+  format?: PayloadFormat;
+  /** `openai` only: the role of the instruction message (default `system`). */
+  systemRole?: SystemRole | null;
+  /**
+   * The app's own system text (up to 20,000 characters); the attribute block follows it.
+   * Not for `selection`.
+   */
+  instructions?: string | null;
+};
+
+export type Message = {
   role: string;
   content: string;
-}
+};
 
-/** The user's turn, in every format that has messages. */
-export interface UserMessage {
-  role: "user";
-  content: string;
-}
-
-/** Chat Completions' instruction message: role "system", or "developer" with `systemRole: "developer"`. */
-export type InstructionMessage = { role: "system"; content: string } | { role: "developer"; content: string };
-
-/** One selected attribute in a "selection" payload. */
-export interface SharedAttribute {
+/** One selected attribute as the `selection` format carries it. */
+export type SharedAttribute = {
   id: string;
   text: string;
-}
+};
 
-/** OpenAI Chat Completions: `client.chat.completions.create({ model, messages })`. */
-export interface OpenaiPayload {
-  format: "openai";
-  /** The instruction message only when there is system text, then the user's message. */
-  messages: Array<InstructionMessage | UserMessage>;
-  /** The attributes this payload discloses. */
-  attributeIds: string[];
-}
-
-/** OpenAI Responses API: `client.responses.create({ model, instructions, input })`. */
-export interface OpenaiResponsesPayload {
-  format: "openai-responses";
-  /** Absent when nothing was selected and the app gave no instructions. Not carried over by `previous_response_id`: send it every turn. */
+/** What `renderSelection` (`render_selection`) makes of a `selection` payload on the server. */
+export type Rendered = {
+  /** The system text (the app's instructions, then the attribute block); absent when both are. */
   instructions?: string;
-  input: UserMessage[];
-  attributeIds: string[];
-}
-
-/** Anthropic Messages: `client.messages.create({ model, max_tokens, system, messages })`. */
-export interface AnthropicPayload {
-  format: "anthropic";
-  system?: string;
-  /** Only the user's message: Anthropic has no system role inside `messages`. */
-  messages: UserMessage[];
-  attributeIds: string[];
-}
-
-/** Vercel AI SDK: `generateText({ model, instructions, messages })`. */
-export interface AiSdkPayload {
-  format: "ai-sdk";
-  instructions?: string;
-  messages: UserMessage[];
-  attributeIds: string[];
-}
-
-/** For models without a system role: the whole text to send. */
-export interface TextPayload {
-  format: "text";
-  text: string;
-  attributeIds: string[];
-}
-
-/** The selected attributes as data, for a server that renders them (`renderSelection`). */
-export interface SelectionPayload {
-  format: "selection";
-  attributes: SharedAttribute[];
-  attributeIds: string[];
-}
-
-/** Spread everything but `format` and `attributeIds` into the SDK's call. */
-export type Payload = OpenaiPayload | OpenaiResponsesPayload | AnthropicPayload | AiSdkPayload | TextPayload | SelectionPayload;
-
-/** What `renderSelection` makes of a "selection" payload. */
-export interface Rendered {
-  /** The app's instructions, then the attribute block; absent when both are. */
-  instructions?: string;
-  attributeIds: string[];
+  attributeIds: Array<string>;
   /** Sent but not rendered: text that reads as an instruction, or past the size cap. */
-  withheld: Withheld[];
-}
+  withheld: Array<Withheld>;
+};
 
-export interface Withheld {
+/** An attribute that was chosen but not emitted, and why. */
+export type Withheld = {
   attributeId: string;
   reason: string;
-}
+};
 
-export interface Composed<P extends Payload = Payload> {
+/**
+ * A payload for the remote model and the disclosure record that logs it.
+ * `P` lets TypeScript callers name the payload shape their format gives.
+ */
+export type Composed<P = Payload> = {
   payload: P;
   /** The record of this disclosure, already stored on the device. */
   disclosure: Disclosure;
-  /** Chosen but not sent: text that reads as an instruction to the model, or past the payload's size cap. */
-  withheld: Withheld[];
-}
+  /** Chosen but not sent: instruction-like text, or past the payload's size cap. */
+  withheld: Array<Withheld>;
+};
 
-/** `prepareTurn`'s options: `select`'s and `compose`'s in one object. */
-export interface TurnOptions extends SelectOptions, ComposeOptions {}
+/**
+ * `prepareTurn(prompt, options)`: `select`'s options and `compose`'s in one object
+ * (`SelectOptions & ComposeOptions`).
+ */
+export type TurnOptions = {
+  /** At most this many attributes (default 5). */
+  maxAttributes?: number | null;
+  /** Also consider attributes whose verdict is `review` (default false). */
+  includeReview?: boolean;
+  /** Override the model's calibrated threshold, within 0..1. */
+  threshold?: number | null;
+  /** Default `openai` (Chat Completions). */
+  format?: PayloadFormat;
+  /** `openai` only: the role of the instruction message (default `system`). */
+  systemRole?: SystemRole | null;
+  /** The app's own system text (up to 20,000 characters); the attribute block follows it. */
+  instructions?: string | null;
+};
 
 /** Why a stored attribute was not sent for this prompt. */
-export type Exclusion = "rejected" | "awaiting-review" | "sensitive" | "below-threshold" | "over-budget" | "withheld";
+export type Exclusion =
+  | "rejected"
+  | "awaiting-review"
+  | "sensitive"
+  | "below-threshold"
+  | "over-budget"
+  | "withheld";
 
-export interface Excluded {
+export type Excluded = {
   attribute: Attribute;
   reason: Exclusion;
-  /** The relevance score, for the attributes that were scored (below-threshold, over-budget, withheld). */
+  /**
+   * The relevance score, for the attributes that were scored (`below-threshold`, `over-budget`,
+   * `withheld`).
+   */
   score?: number;
   /** The reason in words, for a panel or a log. */
   explanation: string;
-}
+};
 
-/** One chat turn: what `select` then `compose` return, from one read of the profile and one prompt encoding. */
-export interface Turn<P extends Payload = Payload> {
+/**
+ * One chat turn: what `select` then `compose` return, from one read of the profile and one
+ * prompt encoding. `P` lets TypeScript callers name the payload shape their format gives.
+ */
+export type Turn<P = Payload> = {
   /** What the payload carries, best first. */
-  selected: Selection[];
-  /** Every other stored attribute, in the profile's order, with why it stayed on the device. */
-  excluded: Excluded[];
+  selected: Array<Selection>;
+  /** Every other stored attribute, in the profile's order, with why it was not sent. */
+  excluded: Array<Excluded>;
   payload: P;
-  /** Chosen but not sent (also in `excluded`, reason "withheld"). */
-  withheld: Withheld[];
+  /** Chosen but not sent (also in `excluded`, reason `withheld`). */
+  withheld: Array<Withheld>;
   /** The record of this disclosure, already stored on the device (also when nothing was sent). */
   disclosure: Disclosure;
-}
+};
 
-/** The user's privacy choices, stored with the profile. */
-export interface PrivacySettings {
-  /** Sensitive categories allowed to leave the device (none by default). */
-  allowedSensitive: Sensitivity[];
-}
-
-export interface LoadProgress {
-  /** The file being transferred. */
-  file: string;
-  /** Bytes of all model files loaded so far (from the network or the cache). */
-  loaded: number;
-  /** Bytes of all model files, from the manifest. */
-  total: number;
-}
-
-/** Where `load` finds model files. Omitted: the models bundled with the package (in Node, read from disk).
- * A string or `URL`: a folder holding the manifest (`relevance.json` or `verifier.json`) and the files it names.
- * An object: each file name the manifests use (`"relevance.json"`, `"relevance-encoder.int8.onnx"`, ...) mapped to
- * its URL (e.g. what a bundler made of it) or its bytes. Every file is checked against the manifest's SHA-256. */
-export type ModelSource = string | URL | ModelFiles;
-
-/** File name (as the manifests spell it) -> its URL or bytes. */
-export type ModelFiles = { [file: string]: string | URL | Uint8Array | ArrayBuffer };
-
-/** Transformers.js's progress events (`progress_callback`), so apps can reuse their download UI.
- * Per file: "initiate", "download" (only when it comes from the network, not the cache), "progress", "done";
- * then one "ready" for the model. `loaded`/`total`/`progress` are the file's; `total*` cover every file. A file read
- * again (a broken transfer, a bad cached copy) takes its bytes back, so `totalLoaded` can step back once. When
- * `VerifierModel.load()` also loads the relevance model, that load's events, with its own totals and "ready", come first. */
-export type ProgressInfo =
-  | { status: "initiate" | "download" | "done"; name: string; file: string }
-  | { status: "progress"; name: string; file: string; progress: number; loaded: number; total: number;
-      totalLoaded: number; totalBytes: number; totalProgress: number }
-  | { status: "ready"; task: "relevance" | "verifier"; model: string; totalLoaded: number; totalBytes: number };
-
-export interface LoadOptions {
-  /** Discreet's first progress shape: running totals over all files (kept; `progress_callback` has more). */
-  onProgress?: (progress: LoadProgress) => void;
-  /** Events in the Transformers.js shape. */
-  progress_callback?: (info: ProgressInfo) => void;
-  /** Keep verified files in the Cache API (default true). */
-  cache?: boolean;
-}
+/** The user's choices, stored with their profile. */
+export type PrivacySettings = {
+  /** Sensitive categories the user allows to leave the device; none by default. */
+  allowedSensitive: Array<Sensitivity>;
+};
 
 export type Role = "system" | "user" | "assistant";
 
-/** A chat message in the OpenAI shape; other fields on your message objects are ignored. */
-export interface ChatMessage {
+/**
+ * One chat message, in the OpenAI shape most chat apps already hold (other
+ * fields the app keeps on its messages are ignored).
+ */
+export type ChatMessage = {
   role: Role;
   content: string;
   /** Recorded in `source.messageIds` of attributes whose evidence it holds. */
   id?: string;
-}
+};
 
-/** An attribute the chat model proposed, as `parseExtraction` returns it. */
-export interface Candidate {
+/** An attribute the chat model proposed, with its support, as `parseExtraction` returns it. */
+export type Candidate = {
+  /** One third-person sentence about the user. */
   attribute: string;
+  /** Why the extractor thinks it holds. */
   reason: string;
   /** Quotes of the user's own words. */
-  evidence: string[];
+  evidence: Array<string>;
   /** The extractor's own confidence, 0..1. */
   confidence: number;
-}
+};
 
-/** Why an exact rule rejected a candidate (stable names). */
+/** Why a rule rejected a candidate. Stable names: apps and studies count them. */
 export type Rule =
   | "empty"
   | "not_third_person"
@@ -370,45 +348,110 @@ export type Rule =
   | "evidence_not_found"
   | "instruction";
 
-export interface Verification {
+export type Verification = {
   candidate: Candidate;
+  /** `accepted`, `review` or `rejected`. */
   verdict: Verdict;
-  /** The verifier's probability that a human would accept it; null when a rule decided. */
+  /** The model's probability that a human would accept it; null when a rule decided. */
   score: number | null;
+  /** The rule that rejected it, if one did. */
   rule: Rule | null;
-  /** For what is not accepted: the study's kind of problem it most looks like; null otherwise. */
+  /**
+   * For what is not accepted: the study's kind of problem it most looks like, from the
+   * rule that decided or the verifier's kind output.
+   */
   kind: ProblemKind | null;
-  /** Why, in words (names the kind when there is one). */
+  /** Why, in words, for the user and for logs. */
   explanation: string;
-}
+};
 
-/** The study's kinds of problematic attribute (stable names). */
+/**
+ * The study's kinds of problematic attribute. Stable names: apps, reports and study exports
+ * use them.
+ */
 export type ProblemKind = "overgeneralization" | "task_context" | "missing_evidence" | "not_standalone";
 
-export interface VerifyContext {
+/** `verify(candidates, context)`: `{ userMessages?, stored? }`, what the exact rules compare against. */
+export type VerifyContext = {
   /** The user's own messages: evidence quotes must occur in them. */
-  userMessages?: string[];
+  userMessages?: Array<string> | null;
   /** Texts already stored: equal candidates are duplicates. */
-  stored?: string[];
-}
+  stored?: Array<string>;
+};
 
-/** The verifier's files, as fetched: `verifier.json` and its head. */
-export interface VerifierBytes {
-  manifest: Uint8Array;
-  head: Uint8Array;
-}
+/** `ingest(messages, llm, options)`. */
+export type IngestOptions = {
+  /** Recorded as each stored attribute's source. */
+  conversationId?: string | null;
+};
 
-export interface IngestOptions {
-  /** Recorded as the source of each stored attribute. */
-  conversationId?: string;
-}
-
-export interface IngestReport {
-  accepted: Verification[];
-  /** Stored with verdict "review": `select` skips them unless `includeReview`. */
-  review: Verification[];
+/** What `ingest` did with each candidate of an extraction reply. */
+export type IngestReport = {
+  accepted: Array<Verification>;
+  /** Stored, but not used by `select` until the user confirms (or `includeReview`). */
+  review: Array<Verification>;
   /** Not stored. */
-  rejected: Verification[];
-  /** The records written (the accepted and review ones, in candidate order). */
-  stored: Attribute[];
-}
+  rejected: Array<Verification>;
+  /** The records written: the accepted and review candidates, in order. */
+  stored: Array<Attribute>;
+};
+
+/** One line of a study export: a judge's answer to one item of one stage. */
+export type StudyLine = { "stage": "attribute" } & AttributeLine | { "stage": "relevance" } & RelevanceLine | { "stage": "response" } & ResponseLine;
+
+/** Stage 1: is this extracted attribute acceptable? */
+export type AttributeLine = {
+  /** The study's name; absent in a device's export of the user's own review. */
+  study?: string;
+  /** Who judged: a participant's code, or `device` for the user reviewing their own profile. */
+  participant: string;
+  /** Whose attribute it is. */
+  user: string;
+  /** Milliseconds since the Unix epoch; a device's export leaves times out. */
+  at?: number;
+  attribute: string;
+  reason: string;
+  /** The user's own words the extractor quoted. */
+  evidence?: Array<string>;
+  label: ReviewLabel;
+  /** What was wrong with it, when the judge said. */
+  kind?: ProblemKind;
+  /** The verifier's verdict and score, when a device recorded what the user judged. */
+  verdict?: Verdict;
+  verifier_score?: number;
+  note: string;
+};
+
+/** Stage 2: should this attribute change the response to the prompt in any way? */
+export type RelevanceLine = {
+  study: string;
+  participant: string;
+  user: string;
+  at: number;
+  prompt_id: string;
+  prompt: string;
+  attribute: string;
+  reason: string;
+  relevant: boolean;
+  note: string;
+};
+
+/** The two responses a stage-3 item shows. */
+export type Shown = "personalized" | "generic";
+
+/** Stage 3: which of two responses is better, the personalized or the generic one? */
+export type ResponseLine = {
+  study: string;
+  participant: string;
+  user: string;
+  at: number;
+  prompt_id: string;
+  prompt: string;
+  /** The order the two were shown in. */
+  order: [Shown, Shown];
+  /** 1 = the first shown is much better ... 5 = the second is much better. */
+  rating: number;
+  /** The same judgment on a fixed scale: 5 = the personalized one is much better. */
+  personalized_preference: number;
+  note: string;
+};

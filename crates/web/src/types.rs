@@ -1,11 +1,14 @@
-//! TypeScript declarations of the records that cross the boundary. They mirror
-//! the serde shapes in the core; `tests/typescript_drift.rs` fails if a field
-//! is added to or removed from one side only.
+//! TypeScript declarations of what crosses the boundary. `records.d.ts` is generated from the
+//! core's serde types (crates/typescript; a test fails when it is stale); `shapes.d.ts` holds the
+//! few shapes with no Rust type of their own.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_RECORDS: &str = include_str!("records.d.ts");
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SHAPES: &str = include_str!("shapes.d.ts");
 
 #[wasm_bindgen]
 extern "C" {
@@ -76,6 +79,8 @@ extern "C" {
     pub type ChatMessagesArg;
     #[wasm_bindgen(typescript_type = "Candidate[]")]
     pub type CandidatesArg;
+    #[wasm_bindgen(typescript_type = "StudyLine[]")]
+    pub type StudyLinesArg;
     #[wasm_bindgen(typescript_type = "Verification[]")]
     pub type VerificationsArg;
     #[wasm_bindgen(typescript_type = "VerifyContext")]
