@@ -39,6 +39,7 @@ fuzz:
 test-train:
 	tests/train_verifier.sh
 	tests/train_sensitive.sh
+	tests/train_relation.sh
 	tests/train_relevance_head.sh
 
 # The wasm build in headless Chromium against real IndexedDB.

@@ -17,6 +17,7 @@ pub mod judgments;
 pub mod model;
 pub use discreet_onnx as onnx;
 pub mod profile;
+pub mod relate;
 pub mod review;
 pub mod select;
 pub mod sensitive;

@@ -23,6 +23,7 @@ struct Files {
     head: Vec<u8>,
     tokenizer: Vec<u8>,
     sensitive: Vec<u8>,
+    relation: Vec<u8>,
 }
 
 impl Files {
@@ -36,6 +37,7 @@ impl Files {
             head: file("head"),
             tokenizer: file("tokenizer"),
             sensitive: file("sensitive"),
+            relation: file("relation"),
         }
     }
 
@@ -46,6 +48,7 @@ impl Files {
             head: &self.head,
             tokenizer: &self.tokenizer,
             sensitive: Some(&self.sensitive),
+            relation: Some(&self.relation),
         })
     }
 }
@@ -166,6 +169,7 @@ fn digests_computed_elsewhere_are_checked_the_same_way() {
             head: &f.head,
             tokenizer: &f.tokenizer,
             sensitive: Some(&f.sensitive),
+            relation: Some(&f.relation),
         })
     };
     assert_eq!(checked(&short).err().unwrap().code(), "E_MODEL");
@@ -186,6 +190,7 @@ fn a_named_sensitive_head_must_be_present_and_intact() {
             head: &files.head,
             tokenizer: &files.tokenizer,
             sensitive,
+            relation: Some(&files.relation),
         })
         .err()
         .map(|e| (e.code(), e.to_string()))

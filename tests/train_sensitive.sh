@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/train_env.sh
 cp models/relevance.json "$out/"
-for f in relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json verifier.json verifier-head.int8.onnx; do
+for f in relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json verifier.json verifier-head.int8.onnx relation-head.int8.onnx; do
   ln -s "$PWD/models/$f" "$out/$f"
 done
 (cd models/train && "../../$venv/bin/python" sensitive.py --models "$out" > "$out/train.log" 2>&1) || { cat "$out/train.log"; exit 1; }

@@ -10,7 +10,7 @@ fixture=tests/fixtures/judgments_stage1.jsonl
 device=tests/fixtures/judgments_device.jsonl
 "$venv/bin/python" models/train/verifier.py --judgments "$fixture" --judgments "$device" --no-weak --out "$out" \
   --epochs 60 --version verifier-fixture-test > "$out/train.log"
-for f in relevance.json relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json sensitive-head.int8.onnx; do
+for f in relevance.json relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json sensitive-head.int8.onnx relation-head.int8.onnx; do
   ln -s "$PWD/models/$f" "$out/$f"
 done
 cargo build -q --profile ci --bin discreet

@@ -165,7 +165,8 @@ def main():
     params = train_head(x, y, w, args.epochs, args.seed)
     threshold = float(np.quantile(oof if oof is not None else predict(params, x[human]), 1 - human_rate))
 
-    for name in ("relevance.json", "relevance-encoder.int8.onnx", "tokenizer.json", "sensitive-head.int8.onnx"):
+    for name in ("relevance.json", "relevance-encoder.int8.onnx", "tokenizer.json", "sensitive-head.int8.onnx",
+                 "relation-head.int8.onnx"):
         if (args.models / name).exists():
             shutil.copyfile(args.models / name, args.out / name)
     head = export(params, args.out)

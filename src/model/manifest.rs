@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::attribute::Sensitivity;
 use crate::digest::sha256_hex;
 use crate::error::{Error, Result};
+use crate::relate::{Relation, LEXICAL_FEATURES};
 
 /// `models/relevance.json`, written by `models/train/export.py`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +22,33 @@ pub struct Manifest {
     /// The sensitive-category head (file `sensitive`), written by `models/train/sensitive.py`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensitive: Option<SensitiveSpec>,
+    /// The relation head (file `relation`), written by `models/train/relation.py`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<RelationSpec>,
+}
+
+/// How to read the relation head's outputs and decide on them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelationSpec {
+    pub version: String,
+    /// The relation of each output, in order; each of the three once.
+    pub relations: Vec<Relation>,
+    /// Width of the lexical input (`relate::lexical`); another width is another feature set.
+    pub lexical: usize,
+    pub thresholds: RelationThresholds,
+    pub encoder_sha256: String,
+    #[serde(default)]
+    pub dev: serde_json::Value,
+}
+
+/// `updates` at or above `updates`; held for the user's review down to `review`; else `same`
+/// when its probability reaches `same` (see the model card).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationThresholds {
+    pub updates: f32,
+    pub review: f32,
+    pub same: f32,
 }
 
 /// How to read the sensitive-category head's outputs.
@@ -70,6 +98,35 @@ impl Manifest {
             if spec.encoder_sha256 != m.file("encoder")?.sha256 {
                 return Err(Error::Model(format!(
                     "relevance.json: sensitive head {} was trained on another encoder; rerun models/train/sensitive.py",
+                    spec.version
+                )));
+            }
+        }
+        if let Some(spec) = &m.relation {
+            let t = spec.thresholds;
+            let probability = |x: f32| x.is_finite() && (0.0..=1.0).contains(&x);
+            if !(probability(t.updates) && probability(t.review) && probability(t.same) && t.review <= t.updates) {
+                return Err(Error::Model(format!(
+                    "relevance.json: relation thresholds must be probabilities with review <= updates, got {t:?}"
+                )));
+            }
+            let mut relations = spec.relations.clone();
+            relations.sort_by_key(|r| *r as u8);
+            if relations != Relation::ALL {
+                return Err(Error::Model(
+                    "relevance.json: relations must name unrelated, same and updates once each".into(),
+                ));
+            }
+            if spec.lexical != LEXICAL_FEATURES {
+                return Err(Error::Model(format!(
+                    "relevance.json: the relation head reads {} lexical features, this build computes {LEXICAL_FEATURES}",
+                    spec.lexical
+                )));
+            }
+            m.file("relation")?;
+            if spec.encoder_sha256 != m.file("encoder")?.sha256 {
+                return Err(Error::Model(format!(
+                    "relevance.json: relation head {} was trained on another encoder; rerun models/train/relation.py",
                     spec.version
                 )));
             }

@@ -7,11 +7,12 @@ mod manifest;
 mod tokenize;
 mod verifier;
 
-pub use manifest::{FileEntry, Manifest, SensitiveSpec};
+pub use manifest::{FileEntry, Manifest, RelationSpec, RelationThresholds, SensitiveSpec};
 pub use verifier::{Assessment, Claim, Thresholds, VerifierManifest, VerifierModel};
 
 use crate::attribute::Sensitivity;
 use crate::error::{Error, Result};
+use crate::relate::{self, Probabilities, Related, Relation, LEXICAL_FEATURES};
 use encoder::{Classifier, Encoder, Head, Pairing};
 pub use tokenize::TextTokenizer;
 
@@ -23,6 +24,8 @@ pub struct ModelFiles<'a> {
     pub tokenizer: &'a [u8],
     /// Required when the manifest names a `sensitive` file.
     pub sensitive: Option<&'a [u8]>,
+    /// Required when the manifest names a `relation` file.
+    pub relation: Option<&'a [u8]>,
 }
 
 pub struct RelevanceModel {
@@ -31,6 +34,7 @@ pub struct RelevanceModel {
     encoder: Encoder,
     head: Head,
     sensitive: Option<Classifier>,
+    relation: Option<Head>,
 }
 
 pub(crate) fn model_error(what: &str, e: impl std::fmt::Display) -> Error {
@@ -67,8 +71,18 @@ impl RelevanceModel {
             }
             None => None,
         };
+        let relation = match &manifest.relation {
+            Some(spec) => Some(Head::with_extra_input(
+                optional_bytes(files.relation, "relation")?,
+                manifest.dimension,
+                Pairing::RowWise,
+                spec.lexical,
+            )?),
+            None => None,
+        };
         Ok(RelevanceModel {
             sensitive,
+            relation,
             tokenizer: TextTokenizer::from_bytes(files.tokenizer)?,
             encoder: Encoder::from_bytes(files.encoder, manifest.dimension)?,
             head: Head::from_bytes(files.head, manifest.dimension, Pairing::OneToMany)?,
@@ -90,12 +104,17 @@ impl RelevanceModel {
             Some(_) => Some(read(&manifest.file("sensitive")?.path)?),
             None => None,
         };
+        let relation = match manifest.relation {
+            Some(_) => Some(read(&manifest.file("relation")?.path)?),
+            None => None,
+        };
         Self::from_bytes(ModelFiles {
             manifest: &manifest_bytes,
             encoder: &encoder,
             head: &head,
             tokenizer: &tokenizer,
             sensitive: sensitive.as_deref(),
+            relation: relation.as_deref(),
         })
     }
 
@@ -166,6 +185,46 @@ impl RelevanceModel {
         }
     }
 
+    /// How each new attribute relates to the old one beside it: both as attribute vectors, with
+    /// `relate::lexical` of their texts. `E_MODEL` without a relation head.
+    pub fn relate(&self, old: &[&[f32]], new: &[&[f32]], lexical: &[[f32; LEXICAL_FEATURES]]) -> Result<Vec<Related>> {
+        let (Some(head), Some(spec)) = (&self.relation, &self.manifest.relation) else {
+            return Err(Error::Model("this model has no relation head (relevance.json names no relation)".into()));
+        };
+        if old.len() != new.len() || lexical.len() != new.len() {
+            return Err(Error::invalid("relate needs as many old vectors, new vectors and feature rows"));
+        }
+        let rows: Vec<&[f32]> = lexical.iter().map(|l| l.as_slice()).collect();
+        let flat = head.outputs(old, new, &rows)?.into_iter().next().unwrap_or_default();
+        let k = spec.relations.len();
+        if flat.len() != k * new.len() {
+            return Err(Error::Model(format!("relation head returned {} values for {} pairs", flat.len(), new.len())));
+        }
+        let index = |r: Relation| spec.relations.iter().position(|x| *x == r).expect("checked by the manifest");
+        Ok(flat
+            .chunks(k)
+            .map(|p| {
+                let probabilities = Probabilities {
+                    unrelated: p[index(Relation::Unrelated)],
+                    same: p[index(Relation::Same)],
+                    updates: p[index(Relation::Updates)],
+                };
+                Related::decide(probabilities, spec.thresholds)
+            })
+            .collect())
+    }
+
+    /// `relate` for texts: encodes both sides of each pair.
+    pub fn relate_texts(&self, pairs: &[(&str, &str)]) -> Result<Vec<Related>> {
+        let embed = |t: &str| self.embed_attribute(t);
+        let old = pairs.iter().map(|(o, _)| embed(o)).collect::<Result<Vec<_>>>()?;
+        let new = pairs.iter().map(|(_, n)| embed(n)).collect::<Result<Vec<_>>>()?;
+        let lexical: Vec<_> = pairs.iter().map(|(o, n)| relate::lexical(o, n)).collect();
+        let old: Vec<&[f32]> = old.iter().map(Vec::as_slice).collect();
+        let new: Vec<&[f32]> = new.iter().map(Vec::as_slice).collect();
+        self.relate(&old, &new, &lexical)
+    }
+
     /// Convenience for one-off use and evaluation: encodes both sides.
     pub fn score_texts(&self, prompt: &str, attributes: &[&str]) -> Result<Vec<f32>> {
         let p = self.embed_prompt(prompt)?;
@@ -174,8 +233,12 @@ impl RelevanceModel {
     }
 }
 
+fn optional_bytes<'a>(bytes: Option<&'a [u8]>, name: &str) -> Result<&'a [u8]> {
+    bytes.ok_or_else(|| Error::Model(format!("relevance.json names a {name} head, but its file is missing")))
+}
+
 fn sensitive_bytes<'a>(files: &ModelFiles<'a>) -> Result<&'a [u8]> {
-    files.sensitive.ok_or_else(|| Error::Model("relevance.json names a sensitive head, but its file is missing".into()))
+    optional_bytes(files.sensitive, "sensitive")
 }
 
 /// Every file the manifest names, with the bytes given for it.
@@ -183,6 +246,9 @@ fn named_files<'a>(manifest: &Manifest, files: &ModelFiles<'a>) -> Result<Vec<(&
     let mut named = vec![("encoder", files.encoder), ("head", files.head), ("tokenizer", files.tokenizer)];
     if manifest.sensitive.is_some() {
         named.push(("sensitive", sensitive_bytes(files)?));
+    }
+    if manifest.relation.is_some() {
+        named.push(("relation", optional_bytes(files.relation, "relation")?));
     }
     Ok(named)
 }

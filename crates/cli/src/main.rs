@@ -1,6 +1,7 @@
 //! Native command line over the same core the browser runs.
 
 mod eval_relevance;
+mod relate;
 mod verify;
 
 use std::path::PathBuf;
@@ -15,6 +16,10 @@ const USAGE: &str = "usage:
   discreet verify --data FILE.jsonl [--models DIR]
       verify candidate attributes (lines with `attribute`, `reason`, optional `evidence`
       and a human `label` ok|unsure|bad); one JSON line each, then a summary line
+  discreet relate --data FILE.jsonl [--models DIR]
+      how each `new` attribute relates to its `old` one: one JSON line per pair with `relation`
+      (same | updates | unrelated), `score` and `review` (may replace: the user decides), then a
+      summary, with agreement and the replacement rates when lines carry `expected` (or `relation`)
   discreet parse-extraction FILE
       parse a chat model's reply to the extraction prompt; print the candidates as JSON
   discreet check-export FILE   validate a Discreet export file; print a summary as JSON
@@ -104,6 +109,8 @@ fn main() -> ExitCode {
         ["eval", "relevance", ..] => eval(&args[2..]),
         ["check-export", path] => check_export(path),
         ["verify", ..] => verify(&args[1..]),
+        ["relate", ..] => Flags::parse(&args[1..], &["--data", "--models"])
+            .and_then(|flags| relate::run(flags.required("--data")?, &flags.models())),
         ["parse-extraction", path] => verify::parse_file(path),
         ["--version"] => Ok(format!("discreet {}", env!("CARGO_PKG_VERSION"))),
         _ => Err(USAGE.to_string()),

@@ -215,3 +215,67 @@ fn parse_extraction_prints_candidates_or_the_reason() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not valid UTF-8 at byte 24"), "{stderr}");
 }
+
+const RELATE: &str = r#"{"old":"The user lives in Lyon.","new":"The user relocated to Madrid for work.","expected":"updates"}
+{"old":"The user plays the piano.","new":"The user also plays the violin.","expected":"unrelated"}
+
+{"old":"The user has a golden retriever.","new":"The user owns a golden retriever dog.","relation":"same","aspect":"pets"}
+{"old":"The user speaks French.","new":"The user is learning Japanese."}
+"#;
+
+#[test]
+fn relate_prints_a_line_per_pair_then_a_summary_with_the_rates() {
+    let data = temp_file("relate.jsonl", RELATE.as_bytes());
+    let (code, stdout, stderr) = discreet(&["relate", "--data", data.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["relation"], "updates");
+    assert_eq!(lines[2]["line"], 4, "line numbers count the blank line");
+    assert_eq!(lines[2]["expected"], "same", "a data file's own `relation` is the expectation");
+    assert!(lines[3].get("expected").is_none());
+    for line in &lines[..4] {
+        let p = &line["probabilities"];
+        let sum: f64 = ["unrelated", "same", "updates"].iter().map(|k| p[k].as_f64().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 1e-3, "{line}");
+        assert!(line["review"].is_boolean() && line["score"].is_f64(), "{line}");
+    }
+    let summary = &lines[4];
+    assert_eq!(summary["pairs"], 4);
+    assert_eq!(summary["replacements_found"], 1.0);
+    assert_eq!(summary["false_replacement"], 0.0);
+    assert!(summary["agreement"].as_f64().unwrap() >= 2.0 / 3.0, "{summary}");
+    assert_eq!(summary["model"], "relation-minilm6-v1-seed0");
+}
+
+#[test]
+fn relate_reports_bad_input_by_line_and_models_without_the_head() {
+    let bad = |body: &str| {
+        let data = temp_file("relate-bad.jsonl", body.as_bytes());
+        let (code, _, stderr) = discreet(&["relate", "--data", data.to_str().unwrap()]);
+        assert_eq!(code, 2, "{stderr}");
+        stderr
+    };
+    assert!(bad("{\"old\":\"The user is a nurse.\"}\n").contains("line 1: missing field `new`"));
+    assert!(bad("{\"old\":\"a\",\"new\":\"b\"}\n{\"old\":\"a\",\"new\":\"b\",\"expected\":\"replaces\"}\n")
+        .contains("line 2"));
+    assert!(bad("{\"old\":\" \",\"new\":\"b\"}\n").contains("line 1: old is empty"));
+    assert!(bad("\n\n").contains("no pairs"));
+    // The relevance model without its relation head: the command says so, as E_MODEL.
+    let dir = std::env::temp_dir().join(format!("discreet-cli-norelation-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(models.join("relevance.json")).unwrap()).unwrap();
+    manifest.as_object_mut().unwrap().remove("relation");
+    manifest["files"].as_object_mut().unwrap().remove("relation");
+    std::fs::write(dir.join("relevance.json"), manifest.to_string()).unwrap();
+    for f in ["relevance-encoder.int8.onnx", "relevance-head.int8.onnx", "tokenizer.json", "sensitive-head.int8.onnx"] {
+        let _ = std::fs::remove_file(dir.join(f));
+        std::os::unix::fs::symlink(models.join(f).canonicalize().unwrap(), dir.join(f)).unwrap();
+    }
+    let data = temp_file("relate-one.jsonl", b"{\"old\":\"The user is a nurse.\",\"new\":\"The user is a doctor.\"}\n");
+    let (code, _, stderr) = discreet(&["relate", "--data", data.to_str().unwrap(), "--models", dir.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no relation head") && stderr.contains("E_MODEL"), "{stderr}");
+}

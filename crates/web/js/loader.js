@@ -30,6 +30,7 @@ function bundledRelevanceFiles() {
     "relevance-encoder.int8.onnx": new URL("./models/relevance-encoder.int8.onnx", import.meta.url),
     "relevance-head.int8.onnx": new URL("./models/relevance-head.int8.onnx", import.meta.url),
     "sensitive-head.int8.onnx": new URL("./models/sensitive-head.int8.onnx", import.meta.url),
+    "relation-head.int8.onnx": new URL("./models/relation-head.int8.onnx", import.meta.url),
     "tokenizer.json": new URL("./models/tokenizer.json", import.meta.url),
   };
 }

@@ -90,14 +90,16 @@ impl RelevanceModel {
         let read = |name| bytes(&value, name).map_err(Failure::from);
         let (manifest, encoder, head, tokenizer) =
             (read("manifest")?, read("encoder")?, read("head")?, read("tokenizer")?);
-        let present = js_sys::Reflect::get(&value, &"sensitive".into()).is_ok_and(|v| !v.is_undefined());
-        let sensitive = if present { Some(read("sensitive")?) } else { None };
+        let present = |name: &str| js_sys::Reflect::get(&value, &name.into()).is_ok_and(|v| !v.is_undefined());
+        let sensitive = if present("sensitive") { Some(read("sensitive")?) } else { None };
+        let relation = if present("relation") { Some(read("relation")?) } else { None };
         let inner = CoreModel::from_bytes(ModelFiles {
             manifest: &manifest,
             encoder: &encoder,
             head: &head,
             tokenizer: &tokenizer,
             sensitive: sensitive.as_deref(),
+            relation: relation.as_deref(),
         })?;
         Ok(RelevanceModel { inner: Rc::new(inner) })
     }
@@ -115,18 +117,20 @@ impl RelevanceModel {
         let cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
         let mut progress = fetch::Progress::new(callbacks, &manifest.version, total as f64);
-        let mut files = Vec::with_capacity(4);
-        let optional = manifest.sensitive.as_ref().map(|_| "sensitive");
-        for name in ["encoder", "head", "tokenizer"].into_iter().chain(optional) {
-            files.push(fetch::fetch_file(&source, manifest.file(name)?, cache.as_ref(), &mut progress).await?);
+        let mut files = std::collections::BTreeMap::new();
+        let sensitive = manifest.sensitive.as_ref().map(|_| "sensitive");
+        let relation = manifest.relation.as_ref().map(|_| "relation");
+        for name in ["encoder", "head", "tokenizer"].into_iter().chain(sensitive).chain(relation) {
+            files.insert(name, fetch::fetch_file(&source, manifest.file(name)?, cache.as_ref(), &mut progress).await?);
         }
-        // fetch_file checked every file against the manifest.
+        // fetch_file checked every file against the manifest, and fetched each one it names.
         let inner = CoreModel::from_checked_bytes(ModelFiles {
             manifest: &manifest_bytes,
-            encoder: &files[0],
-            head: &files[1],
-            tokenizer: &files[2],
-            sensitive: files.get(3).map(Vec::as_slice),
+            encoder: &files["encoder"],
+            head: &files["head"],
+            tokenizer: &files["tokenizer"],
+            sensitive: files.get("sensitive").map(Vec::as_slice),
+            relation: files.get("relation").map(Vec::as_slice),
         })?;
         progress.ready("relevance");
         Ok(RelevanceModel { inner: Rc::new(inner) })

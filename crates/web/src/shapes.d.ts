@@ -16,6 +16,8 @@ export interface ModelBytes {
   tokenizer: Uint8Array;
   /** The sensitive-category head; required when the manifest names one. */
   sensitive?: Uint8Array;
+  /** The relation head (how a new attribute relates to a stored one); required when the manifest names one. */
+  relation?: Uint8Array;
 }
 
 /** The verifier's files, as fetched: `verifier.json` and its head. */
