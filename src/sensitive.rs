@@ -72,11 +72,14 @@ fn terms() -> &'static [(Sensitivity, Vec<String>)] {
     })
 }
 
+/// Lower-case words; typographic apostrophes count as `'`, and a final `'s` is dropped.
+/// `words` in models/train/sensitive.py splits the same way (the trainers compute features with it).
 pub(crate) fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
+        .replace(['\u{2019}', '\u{2018}', '\u{2bc}'], "'")
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\''))
         .filter(|w| !w.is_empty())
-        .map(|w| w.trim_end_matches("'s").to_string())
+        .map(|w| w.strip_suffix("'s").unwrap_or(w).to_string())
         .collect()
 }
 

@@ -10,15 +10,16 @@ cp models/relevance.json "$out/"
 for f in relevance-encoder.int8.onnx relevance-head.int8.onnx tokenizer.json sensitive-head.int8.onnx; do
   ln -s "$PWD/models/$f" "$out/$f"
 done
-(cd models/train && "../../$venv/bin/python" relation.py --models "$out" > "$out/train.log" 2>&1) || { cat "$out/train.log"; exit 1; }
+(cd models/train && "../../$venv/bin/python" relation.py --models "$out" --fixture "$out/fixture.json" > "$out/train.log" 2>&1) || { cat "$out/train.log"; exit 1; }
 python3 - models/relevance.json "$out/relevance.json" <<'PY'
 import json, sys
 committed, again = (json.load(open(p))["relation"] for p in sys.argv[1:3])
 for k in ("updates", "review"):
-    assert abs(committed["thresholds"][k] - again["thresholds"][k]) <= 0.03, (k, committed["thresholds"], again["thresholds"])
+    assert abs(committed["thresholds"][k] - again["thresholds"][k]) <= 0.011, (k, committed["thresholds"], again["thresholds"])
+# Seeded and pinned (requirements-verifier.txt): a rerun may differ by about one pair, no more.
 a, b = committed["dev"]["dev_authored"], again["dev"]["dev_authored"]
 for k in ("replacements_found", "paraphrases_same", "false_replacement"):
-    assert abs(a[k] - b[k]) <= 0.05, (k, a[k], b[k])
+    assert abs(a[k] - b[k]) <= 0.015, (k, a[k], b[k])
 print("relation head reproduced:", json.dumps(b))
 PY
 cargo build -q --profile ci --bin discreet
@@ -29,7 +30,8 @@ summary, manifest = (json.load(open(p)) for p in sys.argv[1:3])
 trained = manifest["relation"]["dev"]["dev_authored"]
 assert summary["model"] == manifest["relation"]["version"], summary
 # Rust's decisions on the dev file are the trainer's (ONNX Runtime), up to int8 rounding at a threshold.
-for k in ("replacements_found", "paraphrases_same", "false_replacement"):
-    assert abs(summary[k] - trained[k]) <= 0.02, (k, summary[k], trained[k])
+for k in ("replacements_found", "replacements_found_or_held", "paraphrases_same", "false_replacement",
+          "held_for_review_non_updates"):
+    assert abs(summary[k] - trained[k]) <= 0.015, (k, summary[k], trained[k])
 print("relate in Rust:", json.dumps({k: summary[k] for k in ("agreement", "replacements_found", "paraphrases_same", "false_replacement")}))
 PY

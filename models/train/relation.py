@@ -11,7 +11,8 @@ The model: a small softmax head over the SHIPPED int8 relevance encoder's vector
 way in src/relate.rs): content-word overlap, and whether the new text carries a change cue ("moved",
 "no longer"), an addition cue ("also", "another") or a past cue ("used to", "years ago").
 
-    python relation.py                         # -> models/relation-head.int8.onnx, updates relevance.json
+    python relation.py --seeds-report 3 --fixture ../../tests/fixtures/relation_pairs.json
+        # -> models/relation-head.int8.onnx, relevance.json's `relation`, the Rust agreement fixture
 
 Data (models/train/data/, see relation_authored.README.md): relation_authored.jsonl (pairs written for
 this project by two writers, train) and relation_dev.jsonl (a third, independent writer: dev only);
@@ -47,8 +48,8 @@ MEMBERS = 10
 # At most this share of the train pairs that are not replacements (out of fold) may be decided as
 # `updates`; the target on unseen pairs is 10%.
 MAX_FALSE_UPDATE = 0.05
-# The review band: pairs below the `updates` threshold down to where this share of non-replacements
-# would be held go to the user ("may replace X").
+# The review band: pairs below the `updates` threshold go to the user ("may replace X") down to
+# where this share of non-replacements would be replaced or held.
 MAX_FALSE_REVIEW = 0.10
 
 
@@ -209,6 +210,9 @@ def main():
     if args.refresh_real:
         real_file.write_text("".join(json.dumps(r) + "\n" for r in real_pairs(0)))
     real = read_jsonl(real_file)
+    seen = {(r["old"].strip().lower(), r["new"].strip().lower()) for r in authored}
+    leaked = [r for r in dev_authored if (r["old"].strip().lower(), r["new"].strip().lower()) in seen]
+    assert not leaked, f"dev pairs also in train: {leaked[:3]}"
     train = authored + [r for r in real if r["split"] == "train"]
     dev_real = [r for r in real if r["split"] == "dev"]
     print({"train": len(train), "dev_authored": len(dev_authored), "dev_real": len(dev_real)}, flush=True)
@@ -288,16 +292,23 @@ def main():
         "thresholds": {"updates": t_update, "review": t_review, "same": t_same},
         "dev": report,
         "dev_over_seeds": seed_reports,
+        "train_out_of_fold": oof_report,
         "seed": args.seed,
         "epochs": args.epochs,
     }
     manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
     if args.fixture:
-        picks = dev_authored[::10]
+        # Every relation and every cue, and texts whose words split on typographic marks.
+        picks = [r for rel in RELATIONS for r in [x for x in dev_authored if x["relation"] == rel][::8]]
+        picks += [{"old": "The user\u2019s home is in Z\u00fcrich.", "new": "The user\u2019s family moved\u2014recently\u2014to S\u00e3o Paulo."},
+                  {"old": "The user used to work at a caf\u00e9.", "new": "The user also runs a second-hand bike shop, too."},
+                  {"old": "The user's partner's name is Ana.", "new": "The user\u2019s partner used to live in K\u00f6ln years ago."}]
         probs = onnx_probs(picks)
         args.fixture.write_text(json.dumps({
-            "model_version": manifest["relation"]["version"], "tolerance": 0.02,
-            "note": "probabilities from ONNX Runtime on the committed int8 files; Rust (crates/onnx) must match",
+            "model_version": manifest["relation"]["version"], "tolerance": 0.04,
+            "note": "probabilities from ONNX Runtime on the committed int8 files; Rust (crates/onnx) must match. "
+                    "Wider than the other heads' 0.02: both encoders' int8 rounding reaches a steep head twice "
+                    "(old and new), and mid-range probabilities move most (0.03 seen)",
             "pairs": [{"old": r["old"], "new": r["new"], "lexical": [float(x) for x in lexical(r["old"], r["new"])],
                        "probabilities": [round(float(x), 5) for x in p]} for r, p in zip(picks, probs)],
         }, indent=1) + "\n")

@@ -54,7 +54,10 @@ def term_list() -> list[tuple[str, list[str]]]:
 
 
 def words(text: str) -> list[str]:
-    ws = [w for w in re.split(r"[^0-9a-zA-Z\u00C0-\uFFFF'\-]", text.lower()) if w]
+    """src/sensitive.rs `words`: letters, digits, - and ' (typographic apostrophes count as ');
+    a final 's dropped. (Rust's is_alphanumeric also keeps combining marks; Python splits there.)"""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("\u02bc", "'")
+    ws = "".join(c if c.isalnum() or c in "-'" else " " for c in text).split()
     return [w[:-2] if w.endswith("'s") else w for w in ws]
 
 

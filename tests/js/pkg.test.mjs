@@ -205,7 +205,7 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
       const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
       const files = { manifest: manifestBytes, encoder: await get(manifest.files.encoder.path),
                       head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path),
-                      sensitive: await get(manifest.files.sensitive.path) };
+                      sensitive: await get(manifest.files.sensitive.path), relation: await get(manifest.files.relation.path) };
       const model = RelevanceModel.fromBytes(files);
       const scores = [];
       for (const p of pairs) scores.push(model.scoreTexts(p.prompt, [p.attribute])[0]);
@@ -217,6 +217,7 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
         swapped: codeOf(() => RelevanceModel.fromBytes({ ...files, head: files.tokenizer })),
         notBytes: codeOf(() => RelevanceModel.fromBytes({ ...files, head: "head.onnx" })),
         noSensitive: codeOf(() => RelevanceModel.fromBytes({ ...files, sensitive: undefined })),
+        noRelation: codeOf(() => RelevanceModel.fromBytes({ ...files, relation: undefined })),
         badAttributes: codeOf(() => model.scoreTexts("prompt", "not an array")),
         badEntry: codeOf(() => model.scoreTexts("prompt", ["ok", 7])),
       };
@@ -224,8 +225,8 @@ test("the relevance model scores the fixture pairs in wasm as ONNX Runtime did, 
     assert.equal(r.version, fixture.model_version);
     const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - fixture.pairs[i].score)));
     assert.ok(worst <= fixture.tolerance, `largest difference from ONNX Runtime: ${worst}`);
-    assert.deepEqual([r.truncated, r.swapped, r.notBytes, r.noSensitive, r.badAttributes, r.badEntry],
-      ["E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+    assert.deepEqual([r.truncated, r.swapped, r.notBytes, r.noSensitive, r.noRelation, r.badAttributes, r.badEntry],
+      ["E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_MODEL", "E_MODEL", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
   }));
 
 test("select picks few attributes, compose discloses exactly them, and the disclosure is logged", () =>
@@ -238,7 +239,7 @@ test("select picks few attributes, compose discloses exactly them, and the discl
       const manifest = JSON.parse(new TextDecoder().decode(manifestBytes));
       const model = RelevanceModel.fromBytes({ manifest: manifestBytes, encoder: await get(manifest.files.encoder.path),
         head: await get(manifest.files.head.path), tokenizer: await get(manifest.files.tokenizer.path),
-        sensitive: await get(manifest.files.sensitive.path) });
+        sensitive: await get(manifest.files.sensitive.path), relation: await get(manifest.files.relation.path) });
       const d = await Discreet.open({ user: `select-${Date.now()}` });
       const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };
       const noModel = await codeOf(d.select("Plan my dinners"));
@@ -431,14 +432,14 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
     }, options);
     const first = await load(true);
     const encoderFetches = () => requests.filter((p) => p.endsWith(".onnx")).length;
-    assert.equal(encoderFetches(), 3, "encoder, head and sensitive head downloaded once each");
+    assert.equal(encoderFetches(), 4, "encoder, head, sensitive and relation heads downloaded once each");
     const last = first.events.at(-1);
     assert.equal(last.loaded, last.total);
     assert.ok(first.events.every((e, i) => i === 0 || e.loaded >= first.events[i - 1].loaded), "progress only grows");
     assert.ok(first.events.length > 3, "large files report progress while streaming");
     // The Transformers.js shape: per file initiate, download, progress..., done; then one ready.
     const files = [...new Set(first.infos.filter((i) => i.file).map((i) => i.file))];
-    assert.equal(files.length, 4, files.join());
+    assert.equal(files.length, 5, files.join());
     for (const file of files) {
       const statuses = first.infos.filter((i) => i.file === file).map((i) => i.status);
       assert.deepEqual([statuses[0], statuses[1], statuses.at(-1)], ["initiate", "download", "done"], file);
@@ -454,7 +455,7 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
     await page.reload();
     await packageLoaded(page);
     const second = await load(true);
-    assert.equal(encoderFetches(), 3, "a reload loads the model from the Cache API, not the network");
+    assert.equal(encoderFetches(), 4, "a reload loads the model from the Cache API, not the network");
     assert.equal(second.score, first.score);
     assert.equal(second.events.at(-1).loaded, second.events.at(-1).total);
     assert.ok(!second.infos.some((i) => i.status === "download"), "from the cache: no download events");

@@ -68,7 +68,8 @@ fn rate(hits: usize, of: usize) -> serde_json::Value {
 }
 
 /// One JSON line per pair (`relation`, `score`, `review`, the three probabilities), then a summary:
-/// counts, and with `expected` the agreement and the three rates.
+/// counts, and with `expected` the agreement and the rates `models/train/relation.py` reports (a
+/// pair held for review counts as neither a replacement nor a merge).
 pub fn run(data: &str, models: &Path) -> Result<String, String> {
     let lines = read_lines(data)?;
     let model = RelevanceModel::from_dir(models).map_err(|e| format!("{e} [{}]", e.code()))?;
@@ -87,21 +88,27 @@ pub fn run(data: &str, models: &Path) -> Result<String, String> {
         let mut row = json!({ "line": n, "relation": name(relation), "score": score, "review": review,
             "probabilities": probabilities });
         if let Some(expected) = line.expected {
+            // A pair held for review is neither replaced nor merged: the trainer's metrics count it apart.
+            let decided = if review { "review" } else { name(relation) };
             judged += 1;
-            agree += usize::from(expected == relation);
-            *confusion.entry((name(expected), name(relation))).or_default() += 1;
+            agree += usize::from(name(expected) == decided);
+            *confusion.entry((name(expected), decided)).or_default() += 1;
             row["expected"] = json!(name(expected));
         }
         out.push(row.to_string());
     }
     let count = |e: &str, d: &str| confusion.get(&(e, d)).copied().unwrap_or(0);
-    let total = |e: &str| Relation::ALL.iter().map(|d| count(e, name(*d))).sum::<usize>();
+    let total = |e: &str| ["unrelated", "same", "updates", "review"].iter().map(|d| count(e, d)).sum::<usize>();
     let mut summary = json!({ "pairs": lines.len(), "relations": counts, "held_for_review": held,
         "model": model.manifest().relation.as_ref().map(|s| s.version.clone()), "ms_per_pair": ms / lines.len() as f64 });
     if judged > 0 {
         let not_updates = total("same") + total("unrelated");
         summary["agreement"] = rate(agree, judged);
         summary["replacements_found"] = rate(count("updates", "updates"), total("updates"));
+        summary["replacements_found_or_held"] =
+            rate(count("updates", "updates") + count("updates", "review"), total("updates"));
+        summary["held_for_review_non_updates"] =
+            rate(count("same", "review") + count("unrelated", "review"), not_updates);
         summary["paraphrases_same"] = rate(count("same", "same"), total("same"));
         summary["false_replacement"] = rate(count("same", "updates") + count("unrelated", "updates"), not_updates);
         summary["confusion"] = json!(confusion
