@@ -1,6 +1,7 @@
 //! Native command line over the same core the browser runs.
 
 mod eval_relevance;
+mod jsonl;
 mod relate;
 mod verify;
 

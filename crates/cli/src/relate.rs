@@ -1,7 +1,6 @@
 //! `discreet relate`: how each new attribute relates to an old one, over a file of pairs.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
@@ -20,17 +19,10 @@ struct Line {
 }
 
 fn read_lines(path: &str) -> Result<Vec<(usize, Line)>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let n = i + 1;
-        let line = line.map_err(|e| format!("{path}: line {n}: {e}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    for (n, value) in crate::jsonl::values(path)? {
         // Other fields (the data's own `relation`, `aspect`, ...) are the caller's; `relation` is
         // read as `expected` when `expected` is absent, so the project's data files run as they are.
-        let value: serde_json::Value = serde_json::from_str(&line).map_err(|e| format!("{path}: line {n}: {e}"))?;
         let mut parsed: Line = serde_json::from_value(value.clone()).map_err(|e| format!("{path}: line {n}: {e}"))?;
         if parsed.expected.is_none() {
             if let Some(r) = value.get("relation") {

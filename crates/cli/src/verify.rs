@@ -1,7 +1,6 @@
 //! `discreet verify` and `discreet parse-extraction`: stage 1 over files.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 use std::time::Instant;
 
@@ -37,22 +36,13 @@ enum Label {
 }
 
 fn read_lines(path: &str) -> Result<Vec<(usize, Line)>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let n = i + 1;
-        let line = line.map_err(|e| format!("{path}: line {n}: {e}"))?;
-        if line.trim().is_empty() {
+    for (n, v) in crate::jsonl::values(path)? {
+        // Study exports hold every stage; only `attribute` lines are candidates.
+        if v.get("stage").is_some_and(|s| s != "attribute") {
             continue;
         }
-        // Study exports hold every stage; only `attribute` lines are candidates.
-        let parsed: Line = match serde_json::from_str::<serde_json::Value>(&line) {
-            Ok(v) if v.get("stage").is_some_and(|s| s != "attribute") => continue,
-            Ok(v) => serde_json::from_value(v),
-            Err(e) => Err(e),
-        }
-        .map_err(|e| format!("{path}: line {n}: {e}"))?;
-        out.push((n, parsed));
+        out.push((n, serde_json::from_value(v).map_err(|e| format!("{path}: line {n}: {e}"))?));
     }
     if out.is_empty() {
         return Err(format!("{path}: no lines to verify"));
