@@ -66,7 +66,8 @@ fn the_decision_follows_the_thresholds() {
         (r.relation, r.review, r.score)
     };
     assert_eq!(d(p(0.1, 0.05, 0.85)), (Relation::Updates, false, 0.85));
-    // Below the replacement threshold but not far: held for the user, with the runner-up relation.
+    // Below the replacement threshold but not far: held for the user, with `same` when p(same) reaches
+    // its threshold, else `unrelated`.
     assert_eq!(d(p(0.5, 0.0, 0.5)), (Relation::Unrelated, true, 0.5));
     assert_eq!(d(p(0.0, 0.55, 0.45)), (Relation::Same, true, 0.45));
     assert_eq!(d(p(0.3, 0.6, 0.1)), (Relation::Same, false, 0.6));
