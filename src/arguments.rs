@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::attribute::validate_time;
 use crate::compose::{
     render_selection, ComposeOptions, PayloadFormat, Rendered, SharedAttribute, SystemRole, MAX_INSTRUCTIONS_CHARS,
     MAX_SHARED_ATTRIBUTES,
@@ -177,6 +178,17 @@ pub struct IngestArgs {
     #[serde(default)]
     #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     pub conversation_id: Option<String>,
+    /// When the conversation took place, in milliseconds since the Unix epoch: each stored
+    /// attribute's `observedAt` (default: now).
+    #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
+    pub observed_at: Option<f64>,
+}
+
+impl IngestArgs {
+    pub fn check(&self) -> Result<()> {
+        validate_time("observedAt", self.observed_at)
+    }
 }
 
 /// `importJson(json, options)`.

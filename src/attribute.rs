@@ -117,6 +117,31 @@ pub struct Attribute {
     pub sensitivity: Sensitivity,
     /// The user changed the text by hand: it is theirs now, not the extractor's.
     pub user_edited: bool,
+    /// When the conversation said it (its messages' `at`, else when it was stored); records from
+    /// before history existed read their `createdAt`.
+    #[serde(default = "unknown_time")]
+    pub observed_at: f64,
+    /// The last time a conversation said it again.
+    #[serde(default)]
+    pub confirmed_at: Option<f64>,
+    /// After this time the fact no longer holds ("is travelling in Japan this month"): it stays
+    /// stored but is never offered.
+    #[serde(default)]
+    pub expires_at: Option<f64>,
+    /// The attribute that replaced this one (it may since have been deleted): this one is
+    /// history, kept for the user and never offered or sent.
+    #[serde(default)]
+    pub superseded_by: Option<String>,
+    #[serde(default)]
+    pub superseded_at: Option<f64>,
+    /// Held for review because it may replace that attribute: accepting it in review replaces it.
+    #[serde(default)]
+    pub may_replace: Option<String>,
+}
+
+/// Marks a record written before `observedAt` existed; `Attribute::upgraded` fills it in.
+fn unknown_time() -> f64 {
+    -1.0
 }
 
 /// What a caller supplies to add an attribute; the store fills in the rest.
@@ -146,6 +171,14 @@ pub struct NewAttribute {
     #[serde(default)]
     #[cfg_attr(feature = "typescript", ts(as = "Option<Sensitivity>", optional))]
     pub sensitivity: Sensitivity,
+    /// When the user said it, in milliseconds since the Unix epoch (default: now).
+    #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
+    pub observed_at: Option<f64>,
+    /// When it stops holding, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
+    pub expires_at: Option<f64>,
 }
 
 impl NewAttribute {
@@ -207,6 +240,20 @@ fn validate_score(score: Option<f64>) -> Result<()> {
     }
 }
 
+fn is_stored_time(t: f64) -> bool {
+    (0.0..=MAX_TIME_MS).contains(&t) && t.fract() == 0.0
+}
+
+/// A caller-given time: whole milliseconds a JS `Date` can hold.
+pub fn validate_time(what: &str, t: Option<f64>) -> Result<()> {
+    match t {
+        Some(t) if !is_stored_time(t) => Err(Error::invalid(format!(
+            "{what} must be whole milliseconds since 1970 within 0..={MAX_TIME_MS}, got {t}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn validate_id(what: &str, id: &str) -> Result<()> {
     if id.trim().is_empty() {
         return Err(Error::invalid(format!("{what} is empty")));
@@ -240,18 +287,27 @@ impl NewAttribute {
         validate_support(&self.reason, &self.evidence)?;
         validate_source(&self.source)?;
         validate_score(self.verifier_score)?;
+        validate_time("observedAt", self.observed_at)?;
+        validate_time("expiresAt", self.expires_at)?;
+        let now = clock_ms(now_ms);
         Ok(Attribute {
             id,
             text,
             reason: self.reason,
             evidence: self.evidence,
             source: self.source,
-            created_at: clock_ms(now_ms),
-            updated_at: clock_ms(now_ms),
+            created_at: now,
+            updated_at: now,
             verdict: self.verdict,
             verifier_score: self.verifier_score,
             sensitivity: self.sensitivity,
             user_edited: false,
+            observed_at: self.observed_at.unwrap_or(now),
+            confirmed_at: None,
+            expires_at: self.expires_at,
+            superseded_by: None,
+            superseded_at: None,
+            may_replace: None,
         })
     }
 }
@@ -269,18 +325,47 @@ impl Attribute {
         validate_support(&self.reason, &self.evidence)?;
         validate_source(&self.source)?;
         validate_score(self.verifier_score)?;
-        for (what, t) in [("createdAt", self.created_at), ("updatedAt", self.updated_at)] {
-            if !((0.0..=MAX_TIME_MS).contains(&t) && t.fract() == 0.0) {
-                return Err(Error::invalid(format!(
-                    "attribute {:?}: {what} must be whole milliseconds since 1970 within 0..={MAX_TIME_MS}, got {t}",
-                    self.id
-                )));
-            }
+        let in_attribute = |e: Error| match e {
+            Error::InvalidInput(m) => Error::invalid(format!("attribute {:?}: {m}", self.id)),
+            other => other,
+        };
+        for (what, t) in [
+            ("createdAt", Some(self.created_at)),
+            ("updatedAt", Some(self.updated_at)),
+            ("observedAt", Some(self.observed_at)),
+            ("confirmedAt", self.confirmed_at),
+            ("expiresAt", self.expires_at),
+            ("supersededAt", self.superseded_at),
+        ] {
+            validate_time(what, t).map_err(in_attribute)?;
         }
         if self.created_at > self.updated_at {
             return Err(Error::invalid(format!("attribute {:?}: createdAt is later than updatedAt", self.id)));
         }
+        if self.superseded_by.is_some() != self.superseded_at.is_some() {
+            return Err(Error::invalid(format!("attribute {:?}: supersededBy and supersededAt go together", self.id)));
+        }
+        for (what, other) in [("supersededBy", &self.superseded_by), ("mayReplace", &self.may_replace)] {
+            let Some(other) = other else { continue };
+            validate_id(what, other).map_err(in_attribute)?;
+            if *other == self.id {
+                return Err(Error::invalid(format!("attribute {:?}: {what} names the attribute itself", self.id)));
+            }
+        }
         Ok(())
+    }
+
+    /// A record stored or exported before history existed, with what it lacks filled in.
+    pub fn upgraded(mut self) -> Self {
+        if self.observed_at == unknown_time() {
+            self.observed_at = self.created_at;
+        }
+        self
+    }
+
+    /// Whether it may be offered for a prompt at `now_ms`: not replaced, not expired.
+    pub fn is_current(&self, now_ms: f64) -> bool {
+        self.superseded_by.is_none() && self.expires_at.is_none_or(|t| t > now_ms)
     }
 
     pub fn normalized(&self) -> String {

@@ -9,7 +9,9 @@ use crate::attribute::Attribute;
 use crate::error::{Error, Result};
 
 pub const FORMAT: &str = "discreet.attributes";
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2 added history (`observedAt`, `supersededBy`, ...); version 1 files still import.
+pub const FORMAT_VERSION: u32 = 2;
+const OLDEST_VERSION: u32 = 1;
 /// A profile of thousands of attributes is a few MB; anything far larger is
 /// not an export of ours and would only exhaust memory.
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
@@ -69,16 +71,17 @@ pub fn parse(json: &str) -> Result<Vec<Attribute>> {
         return Err(Error::invalid(format!("not a Discreet export: \"format\" must be {FORMAT:?}")));
     }
     match header.get("version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) if (u64::from(OLDEST_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v) => {}
         Some(v) => {
             return Err(Error::invalid(format!(
-                "export format version {v} is not supported (this build reads {FORMAT_VERSION})"
+                "export format version {v} is not supported (this build reads {OLDEST_VERSION} to {FORMAT_VERSION})"
             )))
         }
         None => return Err(Error::invalid("export file has no numeric \"version\"")),
     }
-    let file: ExportFile = serde_json::from_value(header)
+    let mut file: ExportFile = serde_json::from_value(header)
         .map_err(|e| Error::invalid(format!("import file does not match the export format: {e}")))?;
+    file.attributes = file.attributes.into_iter().map(Attribute::upgraded).collect();
     if file.attributes.len() > MAX_IMPORT_ATTRIBUTES {
         return Err(Error::invalid(format!("import file holds more than {MAX_IMPORT_ATTRIBUTES} attributes")));
     }
@@ -124,7 +127,8 @@ mod tests {
             "[]",
             "null",
             r#"{"format":"other","version":1,"attributes":[]}"#,
-            r#"{"format":"discreet.attributes","version":2,"exportedAt":0,"attributes":[]}"#,
+            r#"{"format":"discreet.attributes","version":3,"exportedAt":0,"attributes":[]}"#,
+            r#"{"format":"discreet.attributes","version":0,"exportedAt":0,"attributes":[]}"#,
             r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":[{"id":"x"}]}"#,
             r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":{}}"#,
         ] {

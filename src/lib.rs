@@ -13,6 +13,8 @@ pub mod eval;
 pub mod exchange;
 pub mod extract;
 pub mod fuzzing;
+pub mod history;
+pub mod ingest;
 pub mod judgments;
 pub mod model;
 pub use discreet_onnx as onnx;

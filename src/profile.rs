@@ -5,19 +5,17 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::attribute::{normalize, validate_text, Attribute, NewAttribute, Sensitivity, Source, Verdict};
+use crate::attribute::{clock_ms, normalize, validate_text, Attribute, NewAttribute, Sensitivity};
 use crate::compose::{compose, ComposeOptions, Payload, Withheld};
 use crate::disclosure::{prompt_hash, Disclosure};
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::exchange::{self, ImportMode, ImportReport};
-use crate::extract::{parse_extraction, Candidate, ChatMessage, Role};
-use crate::model::{RelevanceModel, VerifierModel};
+use crate::model::RelevanceModel;
 use crate::select::{SelectOptions, Selector};
 use crate::sensitive::{classify, is_allowed, PrivacySettings};
 use crate::store::Store;
-use crate::vector_cache::{self, CachedVector};
-use crate::verify::{Context, Verification, Verifier};
+use crate::vector_cache;
 
 pub struct Profile<S, E> {
     pub(crate) store: S,
@@ -65,20 +63,6 @@ pub struct Composed<P = Payload> {
     pub disclosure: Disclosure,
     /// Chosen but not sent: instruction-like text, or past the payload's size cap.
     pub withheld: Vec<Withheld>,
-}
-
-/// What `ingest` did with each candidate of an extraction reply.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase")]
-pub struct IngestReport {
-    pub accepted: Vec<Verification>,
-    /// Stored, but not used by `select` until the user confirms (or `includeReview`).
-    pub review: Vec<Verification>,
-    /// Not stored.
-    pub rejected: Vec<Verification>,
-    /// The records written: the accepted and review candidates, in order.
-    pub stored: Vec<Attribute>,
 }
 
 impl<S: Store, E: Env> Profile<S, E> {
@@ -146,7 +130,7 @@ impl<S: Store, E: Env> Profile<S, E> {
         attribute.text = text;
         attribute.user_edited = true;
         // A clock set back must not make an edit older than its creation.
-        attribute.updated_at = crate::attribute::clock_ms(self.env.now_ms()).max(attribute.created_at);
+        attribute.updated_at = clock_ms(self.env.now_ms()).max(attribute.created_at);
         Ok(attribute)
     }
 
@@ -214,9 +198,12 @@ impl<S: Store, E: Env> Profile<S, E> {
         include_review: bool,
     ) -> Result<Vec<Selection>> {
         let all = self.list().await?;
+        let now = clock_ms(self.env.now_ms());
         let allowed = self.store.settings().await?.allowed_sensitive;
-        let eligible: Vec<&Attribute> =
-            all.iter().filter(|a| a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed)).collect();
+        let eligible: Vec<&Attribute> = all
+            .iter()
+            .filter(|a| a.is_current(now) && a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed))
+            .collect();
         let candidates = self.candidates(model, eligible, &allowed).await?;
         let refs: Vec<&[f32]> = candidates.vectors.iter().map(Vec::as_slice).collect();
         let picked = Selector::new(model).select(prompt, &refs, options)?;
@@ -283,104 +270,25 @@ impl<S: Store, E: Env> Profile<S, E> {
         Ok(out)
     }
 
-    /// The only way extracted attributes reach storage: the chat model's
-    /// `reply` to `extraction_prompt(conversation)` is parsed, each candidate
-    /// verified against the user's own messages and the stored profile, and
-    /// the accepted and review ones written in one transaction. A reply that
-    /// cannot be parsed stores nothing (`E_BAD_EXTRACTION`).
-    pub async fn ingest(
-        &self,
-        encoder: &RelevanceModel,
-        verifier: &VerifierModel,
-        conversation: &[ChatMessage],
-        conversation_id: Option<&str>,
-        reply: &str,
-    ) -> Result<IngestReport> {
-        let candidates = parse_extraction(reply)?;
-        let user_messages: Vec<&ChatMessage> = conversation.iter().filter(|m| m.role == Role::User).collect();
-        let context = Context {
-            user_messages: Some(user_messages.iter().map(|m| m.content.clone()).collect()),
-            stored: self.store.list().await?.iter().map(Attribute::normalized).collect(),
-        };
-        let (report, vectors) =
-            self.judge(encoder, verifier, &candidates, &context, &user_messages, conversation_id)?;
-        self.store.write_all(false, &report.stored).await?;
-        best_effort(self.store.put_vectors(&vectors).await)?;
-        Ok(report)
-    }
-
-    /// `ingest`'s decisions, before anything is written: the verdicts, the
-    /// attributes to store with their sensitive tags, and their vectors.
-    fn judge(
-        &self,
-        encoder: &RelevanceModel,
-        verifier: &VerifierModel,
-        candidates: &[Candidate],
-        context: &Context,
-        user_messages: &[&ChatMessage],
-        conversation_id: Option<&str>,
-    ) -> Result<(IngestReport, Vec<CachedVector>)> {
-        let verified = Verifier::new(encoder, verifier).verify_encoded(candidates, context)?;
-        let mut report = IngestReport { accepted: vec![], review: vec![], rejected: vec![], stored: vec![] };
-        let mut vectors = Vec::new();
-        for (v, vector) in verified {
-            if v.verdict == Verdict::Rejected {
-                report.rejected.push(v);
-                continue;
-            }
-            let c = &v.candidate;
-            let source = conversation_id.map(|id| Source {
-                conversation_id: id.to_string(),
-                message_ids: user_messages
-                    .iter()
-                    .filter(|m| c.evidence.iter().any(|q| m.content.contains(q.as_str())))
-                    .filter_map(|m| m.id.clone())
-                    .collect(),
-            });
-            let new = NewAttribute {
-                text: c.attribute.clone(),
-                reason: Some(c.reason.clone()),
-                evidence: c.evidence.clone(),
-                source,
-                verdict: v.verdict,
-                verifier_score: v.score.map(f64::from),
-                sensitivity: classify(&c.attribute),
-            };
-            let mut attribute = new.into_attribute(self.env.fresh_id("attr"), self.env.now_ms())?;
-            if attribute.sensitivity == Sensitivity::None {
-                // The model half, on the verifier's encoding where it has the cached cut; the
-                // vector also fills the select cache.
-                let vector = match vector.filter(|_| attribute.text == c.attribute) {
-                    Some(v) => v,
-                    // Cleaning changed the text, or the verifier cuts attributes elsewhere.
-                    None => encoder.embed_attribute(&attribute.text)?,
-                };
-                attribute.sensitivity = encoder.sensitive_categories(&[&vector])?[0];
-                vectors.push(CachedVector {
-                    id: attribute.id.clone(),
-                    model: encoder.version().to_string(),
-                    text: attribute.text.clone(),
-                    vector,
-                });
-            }
-            report.stored.push(attribute);
-            if v.verdict == Verdict::Accepted {
-                report.accepted.push(v);
-            } else {
-                report.review.push(v);
-            }
-        }
-        Ok((report, vectors))
-    }
-
     /// Builds the payload for the remote model from the chosen attribute ids
     /// and logs the disclosure. Unknown ids fail the whole call.
     pub async fn compose(&self, prompt: &str, attribute_ids: &[String], options: &ComposeOptions) -> Result<Composed> {
         options.check()?;
         let allowed = self.store.settings().await?.allowed_sensitive;
+        let now = clock_ms(self.env.now_ms());
         let mut attributes = Vec::with_capacity(attribute_ids.len());
         for id in attribute_ids {
             let a = self.get(id).await?;
+            if let Some(by) = &a.superseded_by {
+                return Err(Error::invalid(format!(
+                    "attribute {id} was replaced by {by}: it is history and is never sent"
+                )));
+            }
+            if !a.is_current(now) {
+                return Err(Error::invalid(format!(
+                    "attribute {id} has expired: it no longer holds and is never sent"
+                )));
+            }
             if !is_allowed(a.sensitivity, &allowed) {
                 return Err(Error::invalid(format!(
                     "attribute {id} is in the sensitive category {:?}, which the user has not allowed to leave the device",
@@ -400,7 +308,7 @@ impl<S: Store, E: Env> Profile<S, E> {
     pub async fn record_disclosure(&self, prompt: &str, sent: &[Attribute]) -> Result<Disclosure> {
         let disclosure = Disclosure {
             id: self.env.fresh_id("disc"),
-            at: crate::attribute::clock_ms(self.env.now_ms()),
+            at: clock_ms(self.env.now_ms()),
             prompt_hash: prompt_hash(prompt),
             attribute_ids: sent.iter().map(|a| a.id.clone()).collect(),
             attribute_texts: sent.iter().map(|a| a.text.clone()).collect(),

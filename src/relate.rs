@@ -12,6 +12,7 @@ use crate::model::RelationThresholds;
 use crate::sensitive::words;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     Unrelated = 0,
@@ -75,6 +76,7 @@ pub fn lexical(old: &str, new: &str) -> [f32; LEXICAL_FEATURES] {
 
 /// The head's probabilities for one pair, one per relation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Probabilities {
     pub unrelated: f32,
     pub same: f32,
@@ -83,6 +85,7 @@ pub struct Probabilities {
 
 /// What the device makes of a pair.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Related {
     /// `updates` only when the head is sure enough to replace the old attribute.
     pub relation: Relation,

@@ -170,6 +170,9 @@ pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> 
 #[serde(rename_all = "camelCase")]
 pub struct Reviewed {
     pub attribute: Option<Attribute>,
+    /// The attribute it replaced, now history: accepting one held because it may replace another
+    /// (`mayReplace`) replaces that one.
+    pub replaced: Option<Attribute>,
     pub judgment: Option<ReviewJudgment>,
 }
 
@@ -195,16 +198,26 @@ impl<S: Store, E: Env> Profile<S, E> {
             (ReviewAction::Edit, Some(text)) => {
                 let mut a = self.edited(before.clone(), text).await?;
                 a.verdict = Verdict::Accepted;
-                self.store.put(&a).await?;
                 Some(a)
             }
             _ => {
                 let mut a = before.clone();
                 a.verdict = Verdict::Accepted;
                 a.updated_at = now.max(a.created_at);
-                self.store.put(&a).await?;
                 Some(a)
             }
+        };
+        let mut replaced = None;
+        let after = match after {
+            Some(a) => {
+                let writes = self.accepted_replacement(a, now).await?;
+                self.store.write_all(false, &writes).await?;
+                let mut writes = writes.into_iter();
+                let accepted = writes.next();
+                replaced = writes.next();
+                accepted
+            }
+            None => None,
         };
         let mut judgment = judged.then(|| ReviewJudgment::new(self.env.fresh_id("judgment"), now, &before, decision));
         if let Some(j) = &judgment {
@@ -213,7 +226,7 @@ impl<S: Store, E: Env> Profile<S, E> {
                 judgment = None;
             }
         }
-        Ok(Reviewed { attribute: after, judgment })
+        Ok(Reviewed { attribute: after, replaced, judgment })
     }
 
     /// The recorded judgments, oldest first.

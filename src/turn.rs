@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::attribute::{Attribute, Sensitivity, Verdict};
+use crate::attribute::{clock_ms, Attribute, Sensitivity, Verdict};
 use crate::compose::{compose, ComposeOptions, Payload, Withheld};
 use crate::disclosure::Disclosure;
 use crate::env::Env;
@@ -66,16 +66,22 @@ pub enum Exclusion {
     OverBudget,
     /// Chosen, but its text reads like an instruction or the payload was full.
     Withheld,
+    /// Replaced by a newer attribute: history, never sent.
+    Superseded,
+    /// Past its `expiresAt`: no longer holds.
+    Expired,
 }
 
 impl Exclusion {
-    pub const ALL: [Exclusion; 6] = [
+    pub const ALL: [Exclusion; 8] = [
         Exclusion::Rejected,
         Exclusion::AwaitingReview,
         Exclusion::Sensitive,
         Exclusion::BelowThreshold,
         Exclusion::OverBudget,
         Exclusion::Withheld,
+        Exclusion::Superseded,
+        Exclusion::Expired,
     ];
 }
 
@@ -104,6 +110,7 @@ impl<S: Store, E: Env> Profile<S, E> {
         let selector = Selector::new(model);
         let threshold = selector.threshold(select)?;
         let all = self.list().await?;
+        let now = clock_ms(self.env.now_ms());
         let allowed = self.store.settings().await?.allowed_sensitive;
         let mut excluded: Vec<(usize, Excluded)> = Vec::new();
         let mut eligible = Vec::new();
@@ -114,7 +121,11 @@ impl<S: Store, E: Env> Profile<S, E> {
                 score: None,
                 explanation: explanation.to_string(),
             };
-            if a.verdict == Verdict::Rejected {
+            if let Some(by) = &a.superseded_by {
+                excluded.push((i, skip(Exclusion::Superseded, &format!("replaced by {by}: history, never sent"))));
+            } else if !a.is_current(now) {
+                excluded.push((i, skip(Exclusion::Expired, "past its expiresAt: no longer holds")));
+            } else if a.verdict == Verdict::Rejected {
                 excluded.push((i, skip(Exclusion::Rejected, "rejected by the verifier: never sent")));
             } else if !a.verdict.is_usable(include_review) {
                 excluded.push((

@@ -153,7 +153,7 @@ fn ingest_tags_with_the_model_and_fills_the_vector_cache() {
   "evidence": ["I inject insulin before breakfast and dinner"], "confidence": 0.9},
  {"attribute": "The user plays the cello.", "reason": "They say they play the cello.", "evidence": ["I also play the cello"], "confidence": 0.9}
 ]"#;
-        let report = p.ingest(&model, &verifier, &conversation, None, reply).await.unwrap();
+        let report = p.ingest(&model, &verifier, &conversation, &Default::default(), reply).await.unwrap();
         let tag_of = |t: &str| report.stored.iter().find(|a| a.text.contains(t)).map(|a| a.sensitivity);
         assert_eq!(tag_of("insulin"), Some(Sensitivity::Health), "{report:#?}");
         assert_eq!(tag_of("cello"), Some(Sensitivity::None), "{report:#?}");

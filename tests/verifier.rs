@@ -2,6 +2,7 @@
 //! (tests/fixtures/verifier_pairs.json), refuses broken or mismatched files
 //! with E_MODEL, and `ingest` stores only what parse -> verify lets through.
 
+use discreet::arguments::IngestArgs;
 use std::path::PathBuf;
 
 use discreet::extract::{extraction_prompt, ChatMessage, Role};
@@ -170,7 +171,8 @@ fn ingest_stores_only_verified_candidates() {
         p.add(NewAttribute::text("The user keeps a strict vegetarian diet")).await.unwrap();
         assert_eq!(extraction_prompt(&conversation()).unwrap().len(), 2);
 
-        let report = p.ingest(&encoder, &verifier, &conversation(), Some("conv-1"), REPLY).await.unwrap();
+        let conv1 = IngestArgs { conversation_id: Some("conv-1".into()), ..Default::default() };
+        let report = p.ingest(&encoder, &verifier, &conversation(), &conv1, REPLY).await.unwrap();
         let rules: Vec<_> = report.rejected.iter().filter_map(|v| v.rule).collect();
         use discreet::verify::Rule::*;
         assert_eq!(rules, [Duplicate, EvidenceNotFound, NotStandalone, NoEvidence], "{report:#?}");
@@ -183,7 +185,9 @@ fn ingest_stores_only_verified_candidates() {
         assert_eq!(p.store().list().await.unwrap().len(), 2);
 
         // A reply that cannot be parsed stores nothing.
-        let bad = p.ingest(&encoder, &verifier, &conversation(), None, "```json\n[{\"attribute\": 1}]\n```").await;
+        let bad = p
+            .ingest(&encoder, &verifier, &conversation(), &IngestArgs::default(), "```json\n[{\"attribute\": 1}]\n```")
+            .await;
         assert_eq!(bad.unwrap_err().code(), "E_BAD_EXTRACTION");
         assert_eq!(p.store().list().await.unwrap().len(), 2);
     });

@@ -2,7 +2,7 @@
 // their stable code, as an app built on Discreet would branch on it.
 import init, { Discreet, RelevanceModel, VerifierModel } from "./pkg/discreet.js";
 import { loadSettings, offlineBackend, openAiBackend, saveSettings } from "./demo/backends.js";
-import { ingestNote, sendTurn, turnCard } from "./demo/chat.js";
+import { ingestNote, sendTurn, turnCard, undoButtons } from "./demo/chat.js";
 import { checkedSwitches, download, el, renderManager, renderSwitches, seedProfile } from "./demo/manager.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,6 +38,7 @@ const handlers = {
     await render();
   }),
   onKeep: (a) => run(async () => { await state.d.review(a.id, { action: "accept" }); await render(); }),
+  onUndo: (a) => run(async () => { await state.d.undoReplacement(a.id); await render(); }),
 };
 
 async function render() {
@@ -83,7 +84,9 @@ function backend() {
 }
 
 function note(text) {
-  $("messages").append(el("li", { className: "note", textContent: text }));
+  const li = el("li", { className: "note", textContent: text });
+  $("messages").append(li);
+  return li;
 }
 
 function say(role, text) {
@@ -100,7 +103,13 @@ async function chat(prompt) {
   state.turns += 1;
   $("turns").prepend(turnCard(turn, state.turns));
   const learned = ingestNote(turn.report);
-  if (learned) note(learned);
+  if (learned) {
+    note(learned).append(...undoButtons(turn.report, (id) => run(async () => {
+      const restored = await state.d.undoReplacement(id);
+      status(`restored: ${restored.text}`);
+      await render();
+    })));
+  }
   await render();
 }
 

@@ -185,6 +185,11 @@ impl RelevanceModel {
         }
     }
 
+    /// Whether `relate` works: the manifest names a relation head.
+    pub fn has_relation(&self) -> bool {
+        self.relation.is_some()
+    }
+
     /// How each new attribute relates to the old one beside it: both as attribute vectors, with
     /// `relate::lexical` of their texts. `E_MODEL` without a relation head.
     pub fn relate(&self, old: &[&[f32]], new: &[&[f32]], lexical: &[[f32; LEXICAL_FEATURES]]) -> Result<Vec<Related>> {

@@ -102,3 +102,29 @@ export async function turnScores(d: Discreet): Promise<number[]> {
   void first;
   return scored.map((e) => e.score ?? 0);
 }
+
+import type { Outcome, OutcomeAction, Related } from "../../pkg/discreet.js";
+
+/** Memory that stays true: what each candidate became, the chain behind an attribute, and undo. */
+export async function replacements(d: Discreet, report: IngestReport, model: RelevanceModel): Promise<string[]> {
+  const replaced: Outcome[] = report.outcomes.filter((o) => o.action === "replaces");
+  // @ts-expect-error: not an outcome
+  const wrong: OutcomeAction = "deleted";
+  void wrong;
+  const notes: string[] = [];
+  for (const o of replaced) {
+    // `related` is there only for merged, replacing and held candidates.
+    // @ts-expect-error: possibly undefined
+    const oldId: string = o.related.id;
+    void oldId;
+    const chain: Attribute[] = await d.history(o.related!.id);
+    const old: string | null = chain[0].supersededBy;
+    const restored: Attribute = await d.undoReplacement(o.related!.id);
+    notes.push(`${o.explanation} ${old ?? ""} ${restored.observedAt}`);
+  }
+  await d.setExpiry(report.stored[0].id, null);
+  const r: Related = model.relate("The user lives in Lyon.", "The user moved to Madrid.");
+  const p: number = r.probabilities.updates;
+  notes.push(`${r.relation} ${r.review} ${p}`);
+  return notes;
+}

@@ -43,13 +43,33 @@ export function turnCard(turn, index) {
       el("pre", { className: "payload", textContent: JSON.stringify(turn.request, null, 1) })));
 }
 
+/** What learning from the turn did, one line per kind, from the core's outcome for each candidate. */
 export function ingestNote(report) {
   if (!report) return null;
   // A held or rejected attribute says which of the study's problems it looks like.
   const fmt = (v) => `${v.candidate.attribute} (${[v.kind?.replace("_", " "), v.score === null ? v.rule : v.score.toFixed(2)].filter(Boolean).join(", ")})`;
+  const verdicts = new Map([...report.accepted, ...report.review].map((v) => [v.candidate.attribute, v]));
+  const of = (action) => report.outcomes.filter((o) => o.action === action);
+  const added = of("added").map((o) => verdicts.get(o.text));
   const parts = [];
-  if (report.accepted.length) parts.push(`learned: ${report.accepted.map(fmt).join("; ")}`);
-  if (report.review.length) parts.push(`held for your review: ${report.review.map(fmt).join("; ")}`);
+  const learned = added.filter((v) => v?.verdict === "accepted");
+  const doubtful = added.filter((v) => v && v.verdict !== "accepted");
+  if (learned.length) parts.push(`learned: ${learned.map(fmt).join("; ")}`);
+  if (doubtful.length) parts.push(`held for your review: ${doubtful.map(fmt).join("; ")}`);
+  for (const o of of("held-for-review")) parts.push(`held for your review: ${o.text} may replace ${o.related.text}`);
+  for (const o of of("replaces")) parts.push(`updated: ${o.related.text} -> ${o.text}`);
+  for (const o of of("merged")) parts.push(`already known: ${o.related.text} (seen again)`);
   if (report.rejected.length) parts.push(`rejected: ${report.rejected.map((v) => `${v.candidate.attribute} (${v.explanation})`).join("; ")}`);
-  return parts.length ? parts.join("\n") : "nothing to learn from this turn";
+  if (!parts.length) parts.push("nothing to learn from this turn");
+  return parts.join("\n");
+}
+
+/** One undo per replacement ("updated: lives in Lyon -> relocated to Madrid"), for the turn's note. */
+export function undoButtons(report, onUndo) {
+  return (report?.outcomes ?? []).filter((o) => o.action === "replaces").map((o) => {
+    const undo = el("button", { className: "undo", textContent: `Undo: keep "${o.related.text}"`,
+      title: "the old fact still holds: make it current again", onclick: () => { undo.disabled = true; onUndo(o.related.id); } });
+    undo.dataset.replaced = o.related.id;
+    return undo;
+  });
 }

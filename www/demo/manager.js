@@ -1,5 +1,6 @@
 // The attribute manager: every stored attribute with its reason, the verifier's verdict and
-// score, and the user's controls (edit, delete, export, import, clear, add).
+// score, its history (what it replaced or was replaced by, when it was said), and the user's controls
+// (edit, delete, undo a replacement, export, import, clear, add).
 import { SENSITIVE_CATEGORIES } from "../pkg/discreet.js";
 import { el } from "./el.js";
 
@@ -16,18 +17,30 @@ const judgedByVerifier = (a, reviewed) => typeof a.verifierScore === "number" &&
 
 /** One attribute with its controls; `onEdit(a, kind, judged)` and `onDelete(a, kind, judged)` learn whether the
  * decision is a judgment of the verifier's work (then it goes through `review`). */
-export function attributeItem(a, { onEdit, onDelete, onKeep }, reviewed = false) {
+export function attributeItem(a, { onEdit, onDelete, onKeep, onUndo }, reviewed = false, byId = new Map()) {
   const score = typeof a.verifierScore === "number" ? ` ${a.verifierScore.toFixed(2)}` : "";
   const judged = judgedByVerifier(a, reviewed);
   const why = judged ? el("select", { className: "why", title: "what was wrong (recorded with your decision)" },
     ...PROBLEMS.map(([value, label]) => el("option", { value, textContent: label }))) : null;
   const kind = () => why?.value || null;
-  const li = el("li", { className: "attribute" },
+  const quoted = (id) => (byId.has(id) ? `"${byId.get(id).text}"` : "an attribute since deleted");
+  const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+  const expired = a.expiresAt !== null && a.expiresAt <= Date.now();
+  const history = [
+    a.supersededBy ? `replaced by ${quoted(a.supersededBy)} on ${day(a.supersededAt)}` : "",
+    [...byId.values()].filter((o) => o.supersededBy === a.id).map((o) => `replaces "${o.text}"`).join(", "),
+    a.mayReplace ? `may replace ${quoted(a.mayReplace)}: keep it to replace that one` : "",
+    expired ? `expired ${day(a.expiresAt)}` : a.expiresAt !== null ? `expires ${day(a.expiresAt)}` : "",
+    `said ${day(a.observedAt)}${a.confirmedAt !== null ? `, again ${day(a.confirmedAt)}` : ""}`,
+  ].filter(Boolean).join(" · ");
+  const li = el("li", { className: `attribute${a.supersededBy ? " superseded" : ""}${expired ? " expired" : ""}` },
     el("span", { className: "text", textContent: a.text }),
     el("span", { className: `verdict ${a.verdict}`, textContent: `${a.verdict}${score}`, title: "verifier verdict and score" }),
     a.sensitivity !== "none" ? el("span", { className: "sensitive", textContent: a.sensitivity, title: "sensitive category: shared only if you allow it below" }) : "",
     el("span", { className: "meta", textContent: [a.userEdited ? "edited by you" : "", a.reason ?? ""].filter(Boolean).join(" · ") }),
+    el("span", { className: "history", textContent: history }),
     " ",
+    a.supersededBy ? el("button", { textContent: "Undo replacement", className: "undo", title: "it still holds: make it current again", onclick: () => onUndo(a) }) : "",
     a.verdict === "review" && judged ? el("button", { textContent: "Keep", className: "keep", title: "it is right: accept it", onclick: () => onKeep(a) }) : "",
     el("button", { textContent: "Edit", className: "edit", onclick: () => onEdit(a, kind(), judged) }),
     el("button", { textContent: "Delete", className: "delete", onclick: () => onDelete(a, kind(), judged) }),
@@ -41,7 +54,8 @@ export async function renderManager(d, root, handlers) {
   root.querySelector("#count").textContent = `(${attributes.length})`;
   root.querySelector("#judgment-count").textContent = `${judgments.length} review decisions recorded`;
   const reviewed = new Set(judgments.map((j) => j.attributeId));
-  root.querySelector("#list").replaceChildren(...attributes.map((a) => attributeItem(a, handlers, reviewed.has(a.id))));
+  const byId = new Map(attributes.map((a) => [a.id, a]));
+  root.querySelector("#list").replaceChildren(...attributes.map((a) => attributeItem(a, handlers, reviewed.has(a.id), byId)));
   return attributes;
 }
 

@@ -5,7 +5,9 @@ use discreet::arguments::{ImportArgs, IngestArgs, OpenArgs, SelectArgs, TurnArgs
 use discreet::compose::{ComposeOptions, Message, PayloadFormat, Rendered, SharedAttribute, SystemRole, Withheld};
 use discreet::exchange::{ImportMode, ImportReport};
 use discreet::extract::{Candidate, ChatMessage, Role};
-use discreet::profile::{Added, Composed, IngestReport, Selection};
+use discreet::ingest::{IngestReport, Outcome, OutcomeAction, RelatedAttribute};
+use discreet::profile::{Added, Composed, Selection};
+use discreet::relate::{Probabilities, Related, Relation};
 use discreet::review::{ReviewAction, ReviewDecision, ReviewJudgment, ReviewLabel, Reviewed};
 use discreet::sensitive::PrivacySettings;
 use discreet::study::{AttributeLine, RelevanceLine, ResponseLine, Shown, StudyLine};
@@ -190,7 +192,13 @@ pub fn records() -> String {
         ProblemKind,
         VerifyArgs,
         IngestArgs,
+        OutcomeAction,
+        RelatedAttribute,
+        Outcome,
         IngestReport,
+        Relation,
+        Probabilities,
+        Related,
         StudyLine,
         AttributeLine,
         RelevanceLine,

@@ -29,6 +29,9 @@ export interface RemoteDiscreet {
   judgments(): Promise<ReviewJudgment[]>;
   exportJudgments(): Promise<string>;
   clearJudgments(): Promise<void>;
+  history(id: string): Promise<Attribute[]>;
+  undoReplacement(id: string): Promise<Attribute>;
+  setExpiry(id: string, expiresAt: number | null): Promise<Attribute>;
   close(): Promise<void>;
 }
 

@@ -139,9 +139,7 @@ impl Discreet {
         typed(settle(async move {
             let verifier = verifier.ok_or_else(no_verifier)?;
             let (conversation, reply, options, profile) = (conversation?, reply?, options?, profile?);
-            profile
-                .ingest(&verifier.encoder, &verifier.model, &conversation, options.conversation_id.as_deref(), &reply)
-                .await
+            profile.ingest(&verifier.encoder, &verifier.model, &conversation, &options, &reply).await
         }))
     }
 
@@ -228,6 +226,32 @@ impl Discreet {
         let id = args::id(&id.into());
         let profile = self.profile();
         typed(settle(async move { profile?.remove(&id?).await }))
+    }
+
+    /// The replacement chain attribute `id` belongs to, oldest first: what it replaced (now
+    /// history, `supersededBy` set), itself, and what replaced it.
+    pub fn history(&self, id: Str) -> PromiseAttributes {
+        let id = args::id(&id.into());
+        let profile = self.profile();
+        typed(settle(async move { profile?.history(&id?).await }))
+    }
+
+    /// Makes the replaced attribute `id` current again; what replaced it stays stored.
+    /// `E_INVALID_INPUT` when it was not replaced.
+    #[wasm_bindgen(js_name = undoReplacement)]
+    pub fn undo_replacement(&self, id: Str) -> PromiseAttribute {
+        let id = args::id(&id.into());
+        let profile = self.profile();
+        typed(settle(async move { profile?.undo_replacement(&id?).await }))
+    }
+
+    /// Sets when attribute `id` stops holding (milliseconds since the epoch), or clears it with
+    /// `null`: an expired attribute stays stored but is never selected or sent.
+    #[wasm_bindgen(js_name = setExpiry)]
+    pub fn set_expiry(&self, id: Str, expires_at: Option<f64>) -> PromiseAttribute {
+        let id = args::id(&id.into());
+        let profile = self.profile();
+        typed(settle(async move { profile?.set_expiry(&id?, expires_at).await }))
     }
 
     /// Deletes every attribute, and the review judgments, which quote them.

@@ -56,6 +56,10 @@ export type NewAttribute = {
   /** Probability from the verifier, within 0..1. */
   verifierScore?: number | null;
   sensitivity?: Sensitivity;
+  /** When the user said it, in milliseconds since the Unix epoch (default: now). */
+  observedAt?: number | null;
+  /** When it stops holding, in milliseconds since the Unix epoch. */
+  expiresAt?: number | null;
 };
 
 export type Attribute = {
@@ -76,6 +80,26 @@ export type Attribute = {
   sensitivity: Sensitivity;
   /** The user changed the text by hand: it is theirs now, not the extractor's. */
   userEdited: boolean;
+  /**
+   * When the conversation said it (its messages' `at`, else when it was stored); records from
+   * before history existed read their `createdAt`.
+   */
+  observedAt: number;
+  /** The last time a conversation said it again. */
+  confirmedAt: number | null;
+  /**
+   * After this time the fact no longer holds ("is travelling in Japan this month"): it stays
+   * stored but is never offered.
+   */
+  expiresAt: number | null;
+  /**
+   * The attribute that replaced this one (it may since have been deleted): this one is
+   * history, kept for the user and never offered or sent.
+   */
+  supersededBy: string | null;
+  supersededAt: number | null;
+  /** Held for review because it may replace that attribute: accepting it in review replaces it. */
+  mayReplace: string | null;
 };
 
 /**
@@ -168,6 +192,11 @@ export type ReviewJudgment = {
  */
 export type Reviewed = {
   attribute: Attribute | null;
+  /**
+   * The attribute it replaced, now history: accepting one held because it may replace another
+   * (`mayReplace`) replaces that one.
+   */
+  replaced: Attribute | null;
   judgment: ReviewJudgment | null;
 };
 
@@ -276,7 +305,9 @@ export type Exclusion =
   | "sensitive"
   | "below-threshold"
   | "over-budget"
-  | "withheld";
+  | "withheld"
+  | "superseded"
+  | "expired";
 
 export type Excluded = {
   attribute: Attribute;
@@ -383,17 +414,73 @@ export type VerifyContext = {
 export type IngestOptions = {
   /** Recorded as each stored attribute's source. */
   conversationId?: string | null;
+  /**
+   * When the conversation took place, in milliseconds since the Unix epoch: each stored
+   * attribute's `observedAt` (default: now).
+   */
+  observedAt?: number | null;
+};
+
+/** What became of one candidate. */
+export type OutcomeAction = "added" | "merged" | "replaces" | "held-for-review" | "rejected";
+
+/** A stored attribute a candidate was found to relate to. */
+export type RelatedAttribute = {
+  id: string;
+  text: string;
+  /** The relation head's probability of the relation acted on (`same` or `updates`). */
+  score: number;
+};
+
+export type Outcome = {
+  action: OutcomeAction;
+  /** The candidate's text, as extracted. */
+  text: string;
+  /** The record stored for it (`added`, `replaces`, `held-for-review`). */
+  id?: string;
+  /** The stored attribute merged into, replaced, or that may be replaced. */
+  related?: RelatedAttribute;
+  /** The outcome in words, for a chat note or a log. */
+  explanation: string;
 };
 
 /** What `ingest` did with each candidate of an extraction reply. */
 export type IngestReport = {
+  /** What the verifier accepted (a candidate may still have merged or be held, see `outcomes`). */
   accepted: Array<Verification>;
-  /** Stored, but not used by `select` until the user confirms (or `includeReview`). */
+  /**
+   * What the verifier was unsure of: stored, but not used by `select` until the user confirms
+   * (or `includeReview`).
+   */
   review: Array<Verification>;
   /** Not stored. */
   rejected: Array<Verification>;
-  /** The records written: the accepted and review candidates, in order. */
+  /** The new records written, in the candidates' order. */
   stored: Array<Attribute>;
+  /** Stored records this reply changed: merged into (seen again) or replaced (now history). */
+  updated: Array<Attribute>;
+  /** One per candidate, in the reply's order: what happened to it. */
+  outcomes: Array<Outcome>;
+};
+
+export type Relation = "unrelated" | "same" | "updates";
+
+/** The head's probabilities for one pair, one per relation. */
+export type Probabilities = {
+  unrelated: number;
+  same: number;
+  updates: number;
+};
+
+/** What the device makes of a pair. */
+export type Related = {
+  /** `updates` only when the head is sure enough to replace the old attribute. */
+  relation: Relation;
+  /** The new attribute may replace the old one, but not surely enough: the user decides. */
+  review: boolean;
+  /** The probability of `relation` (of `updates` when held for review). */
+  score: number;
+  probabilities: Probabilities;
 };
 
 /** One line of a study export: a judge's answer to one item of one stage. */

@@ -6,8 +6,8 @@ use wasm_bindgen::JsCast;
 use super::args;
 use super::errors::{Failure, JsResult};
 use super::fetch;
-use super::types::{LoadOptionsArg, ModelBytesArg, ModelSourceArg, Str, StrArray};
-use discreet::attribute::MAX_TEXT_CHARS;
+use super::types::{LoadOptionsArg, ModelBytesArg, ModelSourceArg, RelatedValue, Str, StrArray};
+use discreet::attribute::{validate_text, MAX_TEXT_CHARS};
 use discreet::error::Error;
 use discreet::model::{Manifest, ModelFiles, RelevanceModel as CoreModel};
 
@@ -145,6 +145,17 @@ impl RelevanceModel {
     #[wasm_bindgen(getter)]
     pub fn threshold(&self) -> f32 {
         self.inner.threshold()
+    }
+
+    /// How the attribute `newer` relates to the stored `older` one: `same` (a paraphrase),
+    /// `updates` (a new value of the same aspect; with `review` when not sure enough to
+    /// replace) or `unrelated`. `E_MODEL` when the model has no relation head.
+    pub fn relate(&self, older: Str, newer: Str) -> JsResult<RelatedValue> {
+        let text =
+            |name, v: Str| args::string(name, &v.into(), 4 * MAX_TEXT_CHARS as u32).and_then(|t| validate_text(&t));
+        let (older, newer) = (text("older", older)?, text("newer", newer)?);
+        let related = self.inner.relate_texts(&[(older.as_str(), newer.as_str())]).map_err(Failure::from)?;
+        Ok(args::to_js(&related[0])?.unchecked_into())
     }
 
     /// Probability, per attribute, that it should change the answer to `prompt`.

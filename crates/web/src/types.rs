@@ -16,6 +16,8 @@ extern "C" {
     pub type Str;
     #[wasm_bindgen(typescript_type = "string[]")]
     pub type StrArray;
+    #[wasm_bindgen(typescript_type = "Related")]
+    pub type RelatedValue;
     #[wasm_bindgen(typescript_type = "LoadOptions")]
     pub type LoadOptionsArg;
     #[wasm_bindgen(typescript_type = "ModelSource")]

@@ -207,7 +207,7 @@ async fn malformed_import_leaves_the_store_unchanged() {
         "{ not json".to_string(),
         "[]".to_string(),
         r#"{"format":"something-else","version":1,"exportedAt":0,"attributes":[]}"#.to_string(),
-        before.replace("\"version\": 1", "\"version\": 99"),
+        before.replace("\"version\": 2", "\"version\": 99"),
         one_bad_record,
         bad_second,
     ];
@@ -256,6 +256,11 @@ async fn migration_from_v1_keeps_attributes_and_adds_the_disclosure_log() {
     let list: Vec<Attribute> = ok(d.list()).await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].reason.as_deref(), Some("homebrew kit"));
+    assert_eq!(
+        (list[0].observed_at, list[0].superseded_by.as_deref()),
+        (5.0, None),
+        "rows before history read as current"
+    );
     let log: Vec<Disclosure> = ok(d.disclosures()).await;
     assert!(log.is_empty());
     let settings: serde_json::Value = ok(d.settings()).await;
@@ -492,4 +497,75 @@ async fn review_decisions_persist_as_sealed_judgments_and_export_as_study_lines(
     assert!(judgments.is_empty());
     assert_eq!(texts(&d).await, ["The user keeps bees."]);
     d.close();
+}
+
+/// A replacement chain as `ingest` leaves it: Lyon replaced by Madrid.
+fn chain_file() -> serde_json::Value {
+    let record = |id: &str, text: &str, replaced_by: Option<&str>| {
+        json!({ "id": id, "text": text, "reason": null, "evidence": [], "source": null, "createdAt": 10,
+            "updatedAt": 20, "verdict": "accepted", "verifierScore": null, "sensitivity": "none", "userEdited": false,
+            "observedAt": 5, "confirmedAt": 15, "expiresAt": null, "supersededBy": replaced_by,
+            "supersededAt": replaced_by.map(|_| 20), "mayReplace": null })
+    };
+    json!({ "format": "discreet.attributes", "version": 2, "exportedAt": 0, "attributes": [
+        record("lyon", "The user lives in Lyon.", Some("madrid")),
+        record("madrid", "The user relocated to Madrid for work.", None),
+    ]})
+}
+
+async fn history_ids(d: &Discreet, id: &str) -> Vec<String> {
+    let chain: Vec<Attribute> = ok(d.history(s(id).unchecked_into())).await;
+    chain.into_iter().map(|a| a.id).collect()
+}
+
+/// History lives in IndexedDB like the rest: it survives a reopen, sealed in an encrypted profile,
+/// and undo and expiry persist.
+#[wasm_bindgen_test]
+async fn history_persists_through_reopen_export_and_encryption() {
+    for encrypted in [false, true] {
+        let user = unique_name("history");
+        let d = Discreet::open(js(json!({ "user": user, "encrypt": encrypted })).unchecked_into()).await.unwrap();
+        let file = chain_file().to_string();
+        let _: serde_json::Value = ok(d.import_json(s(&file).unchecked_into(), None)).await;
+        d.close();
+
+        let d = open(&user).await;
+        assert_eq!(history_ids(&d, "madrid").await, ["lyon", "madrid"]);
+        let lyon: Attribute = ok(d.get(s("lyon").unchecked_into())).await;
+        assert_eq!(
+            (lyon.superseded_by.as_deref(), lyon.superseded_at, lyon.observed_at),
+            (Some("madrid"), Some(20.0), 5.0)
+        );
+        if encrypted {
+            let raw = dump(&user).await;
+            assert!(!raw.contains("Lyon") && !raw.contains("relocated"), "history is sealed too: {raw}");
+        }
+        let sent = d.compose(
+            s("Dinner?").unchecked_into(),
+            js(json!([{ "attribute": { "id": "lyon" }, "score": 1.0 }])).unchecked_into(),
+            None,
+        );
+        assert_eq!(code_of(sent).await, "E_INVALID_INPUT", "a replaced fact is never sent");
+        let exported: String = ok(d.export_json()).await;
+        assert!(exported.contains("\"supersededBy\": \"madrid\""), "{exported}");
+
+        let undone: Attribute = ok(d.undo_replacement(s("lyon").unchecked_into())).await;
+        assert_eq!(undone.superseded_by, None);
+        assert_eq!(code_of(d.undo_replacement(s("lyon").unchecked_into())).await, "E_INVALID_INPUT");
+        let _: Attribute = ok(d.set_expiry(s("madrid").unchecked_into(), Some(1_000.0))).await;
+        assert_eq!(code_of(d.set_expiry(s("madrid").unchecked_into(), Some(f64::NAN))).await, "E_INVALID_INPUT");
+        assert_eq!(code_of(d.history(s("nope").unchecked_into())).await, "E_NOT_FOUND");
+        d.close();
+
+        let d = open(&user).await;
+        assert_eq!(history_ids(&d, "lyon").await, ["lyon"], "undo persisted");
+        let madrid: Attribute = ok(d.get(s("madrid").unchecked_into())).await;
+        assert_eq!(madrid.expires_at, Some(1_000.0));
+        // A copy of the export brings the chain back into a fresh profile.
+        let other = open(&unique_name("history-copy")).await;
+        let _: serde_json::Value = ok(other.import_json(s(&exported).unchecked_into(), None)).await;
+        assert_eq!(history_ids(&other, "lyon").await, ["lyon", "madrid"]);
+        d.close();
+        other.close();
+    }
 }

@@ -106,14 +106,16 @@ impl IndexedDbStore {
         }
     }
 
+    /// Rows written before history existed read with `observedAt` filled in.
     pub(super) async fn decode_row(&self, row: StoredRow) -> Result<Attribute> {
-        match (row, &self.sealer) {
-            (StoredRow::Plain(r), _) => Ok(r.attribute),
-            (StoredRow::Sealed(r), Some(sealer)) => sealer.open(&context(ATTRIBUTES, &r.id), &r.sealed).await,
+        let attribute: Attribute = match (row, &self.sealer) {
+            (StoredRow::Plain(r), _) => r.attribute,
+            (StoredRow::Sealed(r), Some(sealer)) => sealer.open(&context(ATTRIBUTES, &r.id), &r.sealed).await?,
             (StoredRow::Sealed(r), None) => {
-                Err(Error::Storage(format!("{}: encrypted, but the profile has no key", r.id)))
+                return Err(Error::Storage(format!("{}: encrypted, but the profile has no key", r.id)))
             }
-        }
+        };
+        Ok(attribute.upgraded())
     }
 
     pub(super) async fn encode_all<T: Serialize + Clone + Keyed>(

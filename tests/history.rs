@@ -1,0 +1,247 @@
+//! Memory that stays true (issue 17): `ingest` relates each candidate to the stored attributes
+//! with the committed relation head, a replaced fact becomes history that `select`, `prepareTurn`
+//! and `compose` never use, and the user can read the chain, undo it, or let a fact expire.
+//! Export and import carry the history; version-1 files still import.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::TestEnv;
+use discreet::arguments::IngestArgs;
+use discreet::compose::ComposeOptions;
+use discreet::extract::{ChatMessage, Role};
+use discreet::ingest::{IngestReport, OutcomeAction};
+use discreet::model::{RelevanceModel, VerifierModel};
+use discreet::review::{ReviewAction, ReviewDecision};
+use discreet::select::SelectOptions;
+use discreet::turn::Exclusion;
+use discreet::{Attribute, ImportMode, MemoryStore, NewAttribute, Profile, Sensitivity, Verdict};
+use futures_executor::block_on;
+
+fn models() -> (RelevanceModel, VerifierModel) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+    let encoder = RelevanceModel::from_dir(&dir).unwrap();
+    let verifier = VerifierModel::from_dir(&dir, &encoder).unwrap();
+    (encoder, verifier)
+}
+
+type P = Profile<MemoryStore, TestEnv>;
+
+fn profile() -> P {
+    Profile::new(MemoryStore::new(), TestEnv { epoch: 1_764_000_000_000.0, ..Default::default() })
+}
+
+/// The extraction reply for one attribute the user's `said` supports word for word.
+fn reply(attribute: &str, said: &str) -> String {
+    let item = serde_json::json!([{ "attribute": attribute, "reason": "The user says so.", "evidence": [said], "confidence": 0.95 }]);
+    format!("```json\n{item}\n```")
+}
+
+async fn ingest(p: &P, m: &(RelevanceModel, VerifierModel), attribute: &str, said: &str) -> IngestReport {
+    let conversation = [ChatMessage::new(Role::User, format!("{said}. Can you help me plan my week?"))];
+    let options = IngestArgs { conversation_id: Some("c1".into()), observed_at: Some(1_700_000_000_000.0) };
+    p.ingest(&m.0, &m.1, &conversation, &options, &reply(attribute, said)).await.unwrap()
+}
+
+async fn stored(p: &P, text: &str) -> Attribute {
+    let added = p.add(NewAttribute { verdict: Verdict::Accepted, ..NewAttribute::text(text) }).await.unwrap();
+    added.attribute
+}
+
+#[test]
+fn a_new_value_replaces_the_old_one_which_is_never_sent_and_undo_restores_it() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        // Where the user lives is a sensitive category: allowed here, so only history withholds it.
+        p.set_allowed_sensitive(vec![Sensitivity::Location]).await.unwrap();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        let piano = stored(&p, "The user plays the piano.").await;
+        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
+        let outcome = &report.outcomes[0];
+        assert_eq!(outcome.action, OutcomeAction::Replaces, "{report:#?}");
+        let related = outcome.related.as_ref().unwrap();
+        assert_eq!((related.id.as_str(), related.text.as_str()), (lyon.id.as_str(), lyon.text.as_str()));
+        assert!(
+            outcome.explanation.contains("Lyon") && outcome.explanation.contains("Madrid"),
+            "{}",
+            outcome.explanation
+        );
+        let madrid = report.stored[0].clone();
+        assert_eq!(madrid.observed_at, 1_700_000_000_000.0, "observedAt comes from the ingest options");
+        assert_eq!(report.updated.len(), 1);
+
+        let old = p.get(&lyon.id).await.unwrap();
+        assert_eq!(old.superseded_by.as_deref(), Some(madrid.id.as_str()));
+        assert!(old.superseded_at.is_some() && old.text == lyon.text, "history keeps the text and the time");
+        assert_eq!(p.get(&piano.id).await.unwrap().superseded_by, None, "an unrelated fact stays");
+
+        // Never offered, never sent.
+        let options = SelectOptions { threshold: Some(0.0), max_attributes: 10 };
+        let picked = p.select(&m.0, "Where should I go for dinner tonight?", options, true).await.unwrap();
+        assert!(picked.iter().all(|s| s.attribute.id != lyon.id), "{picked:#?}");
+        assert!(picked.iter().any(|s| s.attribute.id == madrid.id));
+        let compose = ComposeOptions::default();
+        let turn =
+            p.prepare_turn(&m.0, "Where should I go for dinner tonight?", options, true, &compose).await.unwrap();
+        assert!(!turn.payload.attribute_ids.contains(&lyon.id));
+        let reason = turn.excluded.iter().find(|e| e.attribute.id == lyon.id).unwrap();
+        assert_eq!(reason.reason, Exclusion::Superseded);
+        let err = p.compose("Dinner?", &[lyon.id.clone()], &compose).await.unwrap_err();
+        assert_eq!(err.code(), "E_INVALID_INPUT");
+        assert!(err.to_string().contains("replaced"), "{err}");
+
+        let chain: Vec<String> = p.history(&madrid.id).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(chain, [lyon.id.clone(), madrid.id.clone()]);
+        assert_eq!(p.history(&lyon.id).await.unwrap().len(), 2);
+        assert_eq!(p.history("nope").await.unwrap_err().code(), "E_NOT_FOUND");
+
+        let restored = p.undo_replacement(&lyon.id).await.unwrap();
+        assert_eq!((restored.superseded_by, restored.superseded_at), (None, None));
+        assert_eq!(p.undo_replacement(&lyon.id).await.unwrap_err().code(), "E_INVALID_INPUT", "nothing left to undo");
+        let picked = p.select(&m.0, "Where should I go for dinner tonight?", options, true).await.unwrap();
+        assert!(picked.iter().any(|s| s.attribute.id == lyon.id), "undo makes it current again");
+        assert!(p.get(&madrid.id).await.is_ok(), "what replaced it stays");
+    });
+}
+
+#[test]
+fn a_paraphrase_merges_and_a_compatible_fact_is_added() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let dog = stored(&p, "The user has a dog named Biscuit.").await;
+        let piano = stored(&p, "The user plays the piano.").await;
+        let report = ingest(&p, &m, "The user owns a dog called Biscuit.", "I own a dog called Biscuit").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Merged, "{report:#?}");
+        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, dog.id);
+        assert!(report.stored.is_empty(), "no second record of the same fact");
+        let merged = p.get(&dog.id).await.unwrap();
+        assert_eq!(merged.confirmed_at, Some(1_700_000_000_000.0), "seen again, when the conversation says");
+        assert_eq!(merged.evidence, ["I own a dog called Biscuit"], "the new quote supports it");
+        assert_eq!(merged.text, "The user owns a dog called Biscuit.", "the better-supported wording");
+        assert_eq!(p.list().await.unwrap().len(), 2);
+
+        let report = ingest(&p, &m, "The user also plays the violin.", "I also play the violin").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Added, "{report:#?}");
+        assert_eq!(p.get(&piano.id).await.unwrap().superseded_by, None, "both instruments stay true");
+        assert_eq!(p.list().await.unwrap().len(), 3);
+    });
+}
+
+#[test]
+fn the_users_own_wording_survives_a_merge() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let dog = stored(&p, "The user has a dog named Biscuit.").await;
+        p.update_text(&dog.id, "The user has a beagle named Biscuit.").await.unwrap();
+        let report = ingest(&p, &m, "The user owns a beagle called Biscuit.", "I own a beagle called Biscuit").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Merged, "{report:#?}");
+        let merged = p.get(&dog.id).await.unwrap();
+        assert_eq!(merged.text, "The user has a beagle named Biscuit.");
+        assert_eq!(merged.evidence, ["I own a beagle called Biscuit"], "the quote still counts");
+    });
+}
+
+#[test]
+fn accepting_a_held_replacement_in_review_replaces_the_old_fact() {
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        // What `ingest` stores when the head is unsure: held, naming what it may replace.
+        let held = p.add(NewAttribute { verdict: Verdict::Review, ..NewAttribute::text("The user is in Madrid.") });
+        let held = held.await.unwrap().attribute;
+        let mut record = held.clone();
+        record.may_replace = Some(lyon.id.clone());
+        let file = discreet::exchange::to_json(vec![lyon.clone(), record], 0.0).unwrap();
+        p.import_json(&file, ImportMode::Replace).await.unwrap();
+        assert_eq!(p.get(&lyon.id).await.unwrap().superseded_by, None, "held: the old fact stays current");
+
+        let decision = ReviewDecision { action: ReviewAction::Accept, text: None, kind: None };
+        let reviewed = p.review(&held.id, &decision).await.unwrap();
+        let replaced = reviewed.replaced.expect("the held replacement applies");
+        assert_eq!(replaced.id, lyon.id);
+        assert_eq!(p.get(&lyon.id).await.unwrap().superseded_by.as_deref(), Some(held.id.as_str()));
+        let accepted = p.get(&held.id).await.unwrap();
+        assert_eq!((accepted.verdict, accepted.may_replace), (Verdict::Accepted, None));
+    });
+}
+
+#[test]
+fn an_expired_fact_is_kept_but_never_offered() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let japan = stored(&p, "The user is travelling in Japan this month.").await;
+        let options = SelectOptions { threshold: Some(0.0), max_attributes: 10 };
+        assert_eq!(p.select(&m.0, "Any food tips for tonight?", options, true).await.unwrap().len(), 1);
+        let past = p.set_expiry(&japan.id, Some(1_000.0)).await.unwrap();
+        assert_eq!(past.expires_at, Some(1_000.0));
+        assert!(p.select(&m.0, "Any food tips for tonight?", options, true).await.unwrap().is_empty());
+        let turn = p.prepare_turn(&m.0, "Food tips?", options, true, &ComposeOptions::default()).await.unwrap();
+        assert_eq!(turn.excluded[0].reason, Exclusion::Expired);
+        let err = p.compose("Food tips?", &[japan.id.clone()], &ComposeOptions::default()).await.unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+        assert_eq!(p.list().await.unwrap().len(), 1, "expired is not deleted");
+        for bad in [-1.0, 0.5, f64::NAN, 9e15] {
+            assert_eq!(p.set_expiry(&japan.id, Some(bad)).await.unwrap_err().code(), "E_INVALID_INPUT", "{bad}");
+        }
+        assert_eq!(p.set_expiry("nope", None).await.unwrap_err().code(), "E_NOT_FOUND");
+        p.set_expiry(&japan.id, None).await.unwrap();
+        assert_eq!(p.select(&m.0, "Any food tips for tonight?", options, true).await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn history_survives_export_and_import_and_version_1_files_still_import() {
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        let madrid = stored(&p, "The user lives in Madrid.").await;
+        let mut old = lyon.clone();
+        old.superseded_by = Some(madrid.id.clone());
+        old.superseded_at = Some(old.created_at + 5.0);
+        old.expires_at = Some(old.created_at + 9.0);
+        old.confirmed_at = Some(old.created_at + 2.0);
+        p.import_json(&discreet::exchange::to_json(vec![old.clone(), madrid.clone()], 0.0).unwrap(), ImportMode::Merge)
+            .await
+            .unwrap();
+        let json = p.export_json().await.unwrap();
+        assert!(json.contains("\"version\": 2"), "{json}");
+        let q = profile();
+        q.import_json(&json, ImportMode::Merge).await.unwrap();
+        assert_eq!(q.get(&lyon.id).await.unwrap(), old);
+
+        let v1 = r#"{"format":"discreet.attributes","version":1,"exportedAt":0,"attributes":[{"id":"a1",
+            "text":"The user is a nurse.","reason":null,"evidence":[],"source":null,"createdAt":10,"updatedAt":20,
+            "verdict":"accepted","verifierScore":null,"sensitivity":"none","userEdited":false}]}"#;
+        let r = profile();
+        r.import_json(v1, ImportMode::Merge).await.unwrap();
+        let a = r.get("a1").await.unwrap();
+        assert_eq!((a.observed_at, a.confirmed_at, a.superseded_by), (10.0, None, None), "observedAt reads createdAt");
+    });
+}
+
+#[test]
+fn inconsistent_history_in_a_file_is_refused() {
+    let base = NewAttribute::text("The user lives in Lyon.").into_attribute("a1".into(), 10.0).unwrap();
+    let cases: [(&str, fn(&mut Attribute)); 5] = [
+        ("go together", |a| a.superseded_by = Some("a2".into())),
+        ("go together", |a| a.superseded_at = Some(11.0)),
+        ("names the attribute itself", |a| {
+            a.superseded_by = Some("a1".into());
+            a.superseded_at = Some(11.0)
+        }),
+        ("names the attribute itself", |a| a.may_replace = Some("a1".into())),
+        ("observedAt", |a| a.observed_at = 1.5),
+    ];
+    for (message, change) in cases {
+        let mut a = base.clone();
+        change(&mut a);
+        let err = discreet::exchange::parse(&discreet::exchange::to_json(vec![a], 0.0).unwrap()).unwrap_err();
+        assert_eq!(err.code(), "E_INVALID_INPUT");
+        assert!(err.to_string().contains(message), "{err} lacks {message}");
+    }
+}
