@@ -152,6 +152,11 @@ impl Neighbours<'_> {
 /// better-supported wording unless the user wrote the text themselves.
 fn merge(into: &mut Attribute, new: &Attribute, text_is_free: bool, now: f64) {
     into.confirmed_at = Some(into.confirmed_at.unwrap_or(0.0).max(new.observed_at));
+    // The same fact in other words may name what the stored wording hid ("a condition" ->
+    // "diabetes"): tagging only tightens, as an edit's does.
+    if into.sensitivity == Sensitivity::None {
+        into.sensitivity = new.sensitivity;
+    }
     let better = new.evidence.len() > into.evidence.len()
         || (new.evidence.len() == into.evidence.len() && new.verifier_score > into.verifier_score);
     if better && text_is_free && !into.user_edited {
