@@ -117,11 +117,11 @@ pub struct Attribute {
     pub sensitivity: Sensitivity,
     /// The user changed the text by hand: it is theirs now, not the extractor's.
     pub user_edited: bool,
-    /// When the conversation said it (its messages' `at`, else when it was stored); records from
-    /// before history existed read their `createdAt`.
-    #[serde(default = "unknown_time")]
+    /// When the conversation said it (the ingest option `observedAt`, else when it was stored);
+    /// records from before history existed read their `createdAt`.
+    #[serde(default = "unknown_time", deserialize_with = "given_time")]
     pub observed_at: f64,
-    /// The last time a conversation said it again.
+    /// The last time a conversation said it again (never before `observedAt`).
     #[serde(default)]
     pub confirmed_at: Option<f64>,
     /// After this time the fact no longer holds ("is travelling in Japan this month"): it stays
@@ -142,6 +142,18 @@ pub struct Attribute {
 /// Marks a record written before `observedAt` existed; `Attribute::upgraded` fills it in.
 fn unknown_time() -> f64 {
     -1.0
+}
+
+/// A time a file or row spells out: the marker for "absent" is refused, so an explicit
+/// `observedAt: -1` is an error, not a record silently dated at its creation.
+fn given_time<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    let t = f64::deserialize(d)?;
+    if t == unknown_time() {
+        return Err(serde::de::Error::custom(format!(
+            "observedAt must be whole milliseconds since 1970 within 0..={MAX_TIME_MS}, got {t}"
+        )));
+    }
+    Ok(t)
 }
 
 /// What a caller supplies to add an attribute; the store fills in the rest.
@@ -355,12 +367,21 @@ impl Attribute {
         Ok(())
     }
 
-    /// A record stored or exported before history existed, with what it lacks filled in.
+    /// A record stored or exported before history existed, with what it lacks filled in; and one
+    /// merged by the first history release, which could confirm a record before it was observed
+    /// (a conversation older than the record), read with `confirmedAt` no earlier than `observedAt`.
     pub fn upgraded(mut self) -> Self {
         if self.observed_at == unknown_time() {
             self.observed_at = self.created_at;
         }
+        self.confirmed_at = self.confirmed_at.map(|c| c.max(self.observed_at));
         self
+    }
+
+    /// Records a change at `now` (already through `clock_ms`): a clock set back never dates a
+    /// change before the record existed.
+    pub fn touch(&mut self, now: f64) {
+        self.updated_at = now.max(self.created_at);
     }
 
     /// Whether it may be offered for a prompt at `now_ms`: not replaced, not expired.

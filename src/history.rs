@@ -13,8 +13,8 @@ use crate::store::Store;
 /// Makes `old` history, replaced by the attribute `by`.
 pub(crate) fn supersede(old: &mut Attribute, by: &str, now: f64) {
     old.superseded_by = Some(by.to_string());
-    old.superseded_at = Some(now.max(old.created_at));
-    old.updated_at = now.max(old.created_at);
+    old.touch(now);
+    old.superseded_at = Some(old.updated_at);
 }
 
 /// The chain through `id` in `all`, oldest first: what it replaced, then what replaced it.
@@ -61,7 +61,7 @@ impl<S: Store, E: Env> Profile<S, E> {
         }
         a.superseded_by = None;
         a.superseded_at = None;
-        a.updated_at = clock_ms(self.env.now_ms()).max(a.created_at);
+        a.touch(clock_ms(self.env.now_ms()));
         self.store.put(&a).await?;
         Ok(a)
     }
@@ -71,7 +71,7 @@ impl<S: Store, E: Env> Profile<S, E> {
         validate_time("expiresAt", expires_at)?;
         let mut a = self.get(id).await?;
         a.expires_at = expires_at;
-        a.updated_at = clock_ms(self.env.now_ms()).max(a.created_at);
+        a.touch(clock_ms(self.env.now_ms()));
         self.store.put(&a).await?;
         Ok(a)
     }

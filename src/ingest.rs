@@ -3,12 +3,12 @@
 //! stored, a new value of the same aspect ("relocated to Madrid") retires the old one as
 //! history, and an unclear replacement waits for the user.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::arguments::IngestArgs;
-use crate::attribute::{clock_ms, Attribute, NewAttribute, Sensitivity, Source, Verdict, MAX_EVIDENCE_ITEMS};
+use crate::attribute::{
+    clock_ms, validate_text, Attribute, NewAttribute, Sensitivity, Source, Verdict, MAX_EVIDENCE_ITEMS,
+};
 use crate::env::Env;
 use crate::error::Result;
 use crate::extract::{parse_extraction, ChatMessage, Role};
@@ -39,10 +39,22 @@ pub struct IngestReport {
     pub rejected: Vec<Verification>,
     /// The new records written, in the candidates' order.
     pub stored: Vec<Attribute>,
-    /// Stored records this reply changed: merged into (seen again) or replaced (now history).
+    /// Stored records this reply changed: merged into (seen again), replaced (now history), or
+    /// current again (a replaced or expired fact said again).
     pub updated: Vec<Attribute>,
     /// One per candidate, in the reply's order: what happened to it.
     pub outcomes: Vec<Outcome>,
+}
+
+/// A stored attribute next to a new fact, and how the relation head reads the pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Relative {
+    pub attribute: Attribute,
+    /// Cosine similarity of the two attribute vectors, which picks the nearest.
+    pub similarity: f32,
+    pub related: Related,
 }
 
 /// What became of one candidate.
@@ -50,7 +62,8 @@ pub struct IngestReport {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "kebab-case")]
 pub enum OutcomeAction {
-    /// Stored as a new attribute.
+    /// Stored as a new attribute; or, for a replaced or expired fact said again, its record made
+    /// current again (that record is then in `updated`, not `stored`).
     Added,
     /// A paraphrase of `related`: that record was confirmed instead of storing a second one.
     Merged,
@@ -80,7 +93,7 @@ pub struct Outcome {
     pub action: OutcomeAction,
     /// The candidate's text, as extracted.
     pub text: String,
-    /// The record stored for it (`added`, `replaces`, `held-for-review`).
+    /// The record stored or made current for it (`added`, `replaces`, `held-for-review`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub id: Option<String>,
@@ -92,7 +105,7 @@ pub struct Outcome {
     pub explanation: String,
 }
 
-/// The decision for one candidate against its nearest stored attributes.
+/// The decision for one candidate against its nearest records.
 enum Link {
     None,
     Same(usize, f32),
@@ -100,10 +113,23 @@ enum Link {
     MayUpdate(usize, f32),
 }
 
-/// The stored attributes a candidate can relate to: current ones the verifier did not reject.
-struct Neighbours<'a> {
-    attributes: Vec<&'a Attribute>,
+/// Whether a reply writes a record of its pool.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    No,
+    New,
+    Changed,
+}
+
+/// What a reply's candidates are related to, and what it writes: the current stored attributes
+/// the verifier did not reject (with their vectors, when the encoder has a relation head), then
+/// each record the reply stores, so that a later candidate of the same reply merges into or
+/// replaces an earlier one instead of standing next to it.
+struct Pool {
+    records: Vec<Attribute>,
     vectors: Vec<Vec<f32>>,
+    written: Vec<Written>,
+    relate: bool,
 }
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
@@ -112,28 +138,58 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     dot / (norm(a) * norm(b)).max(f32::MIN_POSITIVE)
 }
 
-impl Neighbours<'_> {
-    /// A paraphrase wins over a replacement (the candidate says nothing new); among replacements
-    /// the surest. A pair in the head's review band is a possible replacement, for the user.
-    fn link(&self, encoder: &RelevanceModel, text: &str, vector: &[f32], taken: &[bool]) -> Result<Link> {
-        let mut order: Vec<(usize, f32)> =
-            (0..self.attributes.len()).filter(|&i| !taken[i]).map(|i| (i, cosine(&self.vectors[i], vector))).collect();
+impl Pool {
+    /// The current stored attributes the verifier did not reject, with their vectors (from the
+    /// cache, else computed: the second value holds those to cache).
+    fn current(
+        stored: &[Attribute],
+        encoder: &RelevanceModel,
+        cached: Vec<CachedVector>,
+        now: f64,
+    ) -> Result<(Pool, Vec<CachedVector>)> {
+        let current: Vec<&Attribute> =
+            stored.iter().filter(|a| a.is_current(now) && a.verdict != Verdict::Rejected).collect();
+        let (vectors, fresh) =
+            vector_cache::resolve(&current, cached, encoder.version(), |t| encoder.embed_attribute(t))?;
+        let written = vec![Written::No; current.len()];
+        let records = current.into_iter().cloned().collect();
+        Ok((Pool { records, vectors, written, relate: true }, fresh))
+    }
+
+    /// The `RELATE_NEAREST` records closest to `vector` that may still be related to, closest
+    /// first, with their similarity and how the relation head reads each pair.
+    fn nearest(
+        &self,
+        encoder: &RelevanceModel,
+        text: &str,
+        vector: &[f32],
+        now: f64,
+    ) -> Result<Vec<(usize, f32, Related)>> {
+        let mut order: Vec<(usize, f32)> = (0..self.records.len())
+            .filter(|&i| self.records[i].is_current(now) && self.records[i].verdict != Verdict::Rejected)
+            .map(|i| (i, cosine(&self.vectors[i], vector)))
+            .collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1));
         order.truncate(RELATE_NEAREST);
         if order.is_empty() {
-            return Ok(Link::None);
+            return Ok(vec![]);
         }
         let old: Vec<&[f32]> = order.iter().map(|&(i, _)| self.vectors[i].as_slice()).collect();
         let new: Vec<&[f32]> = vec![vector; order.len()];
-        let lexical: Vec<_> = order.iter().map(|&(i, _)| relate::lexical(&self.attributes[i].text, text)).collect();
-        let related: Vec<Related> = encoder.relate(&old, &new, &lexical)?;
+        let lexical: Vec<_> = order.iter().map(|&(i, _)| relate::lexical(&self.records[i].text, text)).collect();
+        let related = encoder.relate(&old, &new, &lexical)?;
+        Ok(order.into_iter().zip(related).map(|((i, similarity), r)| (i, similarity, r)).collect())
+    }
+
+    /// A paraphrase wins over a replacement (the candidate says nothing new); among replacements
+    /// the surest. A pair in the head's review band is a possible replacement, for the user.
+    fn link(&self, encoder: &RelevanceModel, text: &str, vector: &[f32], now: f64) -> Result<Link> {
+        if !self.relate {
+            return Ok(Link::None);
+        }
+        let near = self.nearest(encoder, text, vector, now)?;
         let best = |keep: &dyn Fn(&Related) -> bool, p: &dyn Fn(&Related) -> f32| {
-            order
-                .iter()
-                .zip(&related)
-                .filter(|(_, r)| keep(r))
-                .map(|(&(i, _), r)| (i, p(r)))
-                .max_by(|a, b| a.1.total_cmp(&b.1))
+            near.iter().filter(|(_, _, r)| keep(r)).map(|(i, _, r)| (*i, p(r))).max_by(|a, b| a.1.total_cmp(&b.1))
         };
         if let Some((i, p)) = best(&|r| r.relation == Relation::Same && !r.review, &|r| r.probabilities.same) {
             return Ok(Link::Same(i, p));
@@ -146,12 +202,37 @@ impl Neighbours<'_> {
         }
         Ok(Link::None)
     }
+
+    fn related(&self, i: usize, score: f32) -> RelatedAttribute {
+        RelatedAttribute { id: self.records[i].id.clone(), text: self.records[i].text.clone(), score }
+    }
+
+    /// Record `i`, to be changed and written.
+    fn change(&mut self, i: usize) -> &mut Attribute {
+        if self.written[i] == Written::No {
+            self.written[i] = Written::Changed;
+        }
+        &mut self.records[i]
+    }
+
+    fn push(&mut self, record: Attribute, vector: Vec<f32>, written: Written) {
+        self.records.push(record);
+        self.vectors.push(vector);
+        self.written.push(written);
+    }
+
+    /// The records written with `how`, in the order the reply met them.
+    fn written(&self, how: Written) -> Vec<Attribute> {
+        self.records.iter().zip(&self.written).filter(|(_, w)| **w == how).map(|(a, _)| a.clone()).collect()
+    }
 }
 
 /// Folds a paraphrase into the stored record: seen again, with the new quotes, and the
-/// better-supported wording unless the user wrote the text themselves.
+/// better-supported wording when `text_is_free` and the user did not write the text themselves.
 fn merge(into: &mut Attribute, new: &Attribute, text_is_free: bool, now: f64) {
-    into.confirmed_at = Some(into.confirmed_at.unwrap_or(0.0).max(new.observed_at));
+    // An older conversation ingested late dates the fact earlier; "seen again" is the later one.
+    into.confirmed_at = Some(into.confirmed_at.unwrap_or(0.0).max(into.observed_at).max(new.observed_at));
+    into.observed_at = into.observed_at.min(new.observed_at);
     // The same fact in other words may name what the stored wording hid ("a condition" ->
     // "diabetes"): tagging only tightens, as an edit's does.
     if into.sensitivity == Sensitivity::None {
@@ -179,7 +260,28 @@ fn merge(into: &mut Attribute, new: &Attribute, text_is_free: bool, now: f64) {
         }
     }
     into.source = into.source.take().or_else(|| new.source.clone());
-    into.updated_at = now.max(into.created_at);
+    into.touch(now);
+}
+
+/// A fact said again after it was replaced or expired: its record (the store keeps one per
+/// text) is current again, with the new support and the verifier's verdict on what was said.
+fn revive(old: &Attribute, new: &Attribute, now: f64) -> Attribute {
+    let mut a = old.clone();
+    merge(&mut a, new, false, now);
+    a.superseded_by = None;
+    a.superseded_at = None;
+    if !a.is_current(now) {
+        a.expires_at = new.expires_at;
+    }
+    // The user's own wording keeps the standing they gave it; otherwise verdict, score and reason
+    // are the verifier's on what was just said, together (a review judgment records both).
+    if !old.user_edited {
+        a.verdict = new.verdict;
+        a.verifier_score = new.verifier_score;
+        a.reason = new.reason.clone();
+    }
+    a.may_replace = None;
+    a
 }
 
 impl<S: Store, E: Env> Profile<S, E> {
@@ -199,24 +301,21 @@ impl<S: Store, E: Env> Profile<S, E> {
         let candidates = parse_extraction(reply)?;
         let user_messages: Vec<&ChatMessage> = conversation.iter().filter(|m| m.role == Role::User).collect();
         let stored = self.store.list().await?;
+        let now = clock_ms(self.env.now_ms());
+        // A replaced or expired fact said again is no duplicate: it comes back (see `revive`).
+        // One the user rejected stays rejected.
         let context = Context {
             user_messages: Some(user_messages.iter().map(|m| m.content.clone()).collect()),
-            stored: stored.iter().map(Attribute::normalized).collect(),
+            stored: stored
+                .iter()
+                .filter(|a| a.is_current(now) || a.verdict == Verdict::Rejected)
+                .map(Attribute::normalized)
+                .collect(),
         };
         let verified = Verifier::new(encoder, verifier).verify_encoded(&candidates, &context)?;
-        let now = clock_ms(self.env.now_ms());
-        let mut cache = Vec::new();
-        let neighbours = if encoder.has_relation() {
-            let current: Vec<&Attribute> =
-                stored.iter().filter(|a| a.is_current(now) && a.verdict != Verdict::Rejected).collect();
-            let (vectors, fresh) =
-                vector_cache::resolve(&current, self.store.vectors().await?, encoder.version(), |t| {
-                    encoder.embed_attribute(t)
-                })?;
-            cache = fresh;
-            Some(Neighbours { attributes: current, vectors })
-        } else {
-            None
+        let (mut pool, mut cache) = match encoder.has_relation() {
+            true => Pool::current(&stored, encoder, self.store.vectors().await?, now)?,
+            false => (Pool { records: vec![], vectors: vec![], written: vec![], relate: false }, vec![]),
         };
         let mut report = IngestReport {
             accepted: vec![],
@@ -226,10 +325,6 @@ impl<S: Store, E: Env> Profile<S, E> {
             updated: vec![],
             outcomes: vec![],
         };
-        // Stored records changed by this reply, by their index among the neighbours.
-        let mut changed: BTreeMap<usize, Attribute> = BTreeMap::new();
-        let taken_len = neighbours.as_ref().map_or(0, |n| n.attributes.len());
-        let mut replaced = vec![false; taken_len];
         for (v, vector) in verified {
             let text = v.candidate.attribute.clone();
             if v.verdict == Verdict::Rejected {
@@ -244,60 +339,78 @@ impl<S: Store, E: Env> Profile<S, E> {
                 report.rejected.push(v);
                 continue;
             }
-            let mut attribute = self.candidate_record(&v, &user_messages, options)?;
-            let vector = match vector.filter(|_| attribute.text == text) {
+            let mut new = self.candidate_record(&v, &user_messages, options)?;
+            let vector = match vector.filter(|_| new.text == text) {
                 Some(vector) => vector,
                 // Cleaning changed the text, or the verifier cuts attributes elsewhere.
-                None => encoder.embed_attribute(&attribute.text)?,
+                None => encoder.embed_attribute(&new.text)?,
             };
-            if attribute.sensitivity == Sensitivity::None {
-                attribute.sensitivity = encoder.sensitive_categories(&[&vector])?[0];
+            if new.sensitivity == Sensitivity::None {
+                new.sensitivity = encoder.sensitive_categories(&[&vector])?[0];
             }
-            let link = match &neighbours {
-                Some(n) => n.link(encoder, &attribute.text, &vector, &replaced)?,
-                None => Link::None,
+            let past = stored
+                .iter()
+                .find(|s| !s.is_current(now) && s.verdict != Verdict::Rejected && s.normalized() == new.normalized());
+            let (mut record, written) = match past {
+                Some(old) => (revive(old, &new, now), Written::Changed),
+                None => (new.clone(), Written::New),
             };
-            let related = |i: usize, score: f32| {
-                let n = neighbours.as_ref().expect("a link implies neighbours");
-                let a = changed.get(&i).unwrap_or(n.attributes[i]);
-                RelatedAttribute { id: a.id.clone(), text: a.text.clone(), score }
-            };
-            let outcome = match link {
+            let outcome = match pool.link(encoder, &new.text, &vector, now)? {
                 Link::Same(i, p) => {
-                    let r = related(i, p);
-                    let n = neighbours.as_ref().expect("a link implies neighbours");
-                    let free = !stored.iter().any(|s| s.id != r.id && s.normalized() == attribute.normalized());
-                    let target = changed.entry(i).or_insert_with(|| n.attributes[i].clone());
-                    merge(target, &attribute, free, now);
-                    let explanation = format!("merged into {:?}: the same fact, seen again", r.text);
+                    let r = pool.related(i, p);
+                    let free = !stored.iter().any(|s| s.id != r.id && s.normalized() == new.normalized());
+                    let accepted = v.verdict == Verdict::Accepted;
+                    let target = pool.change(i);
+                    // A doubtful saying adds support but never rewords what is stored; a sure one
+                    // settles a paraphrase still waiting for review (unless it waits on a replacement).
+                    let promote = accepted && target.verdict == Verdict::Review && target.may_replace.is_none();
+                    merge(target, &new, free && accepted, now);
+                    let reworded = target.text == new.text;
+                    let mut explanation = format!("merged into {:?}: the same fact, seen again", r.text);
+                    if promote {
+                        target.verdict = Verdict::Accepted;
+                        target.verifier_score = match (target.verifier_score, new.verifier_score) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            (a, b) => a.or(b),
+                        };
+                        explanation.push_str(", and no longer held for review");
+                    }
+                    // Reworded: later candidates of this reply compare with the new wording.
+                    if reworded {
+                        pool.vectors[i] = vector.clone();
+                        cache.push(CachedVector {
+                            id: r.id.clone(),
+                            model: encoder.version().to_string(),
+                            text: new.text.clone(),
+                            vector: vector.clone(),
+                        });
+                    }
                     Outcome { action: OutcomeAction::Merged, text, id: None, related: Some(r), explanation }
                 }
                 Link::Updates(i, p) if v.verdict == Verdict::Accepted => {
-                    let r = related(i, p);
-                    let n = neighbours.as_ref().expect("a link implies neighbours");
-                    let target = changed.entry(i).or_insert_with(|| n.attributes[i].clone());
-                    supersede(target, &attribute.id, now);
-                    replaced[i] = true;
-                    let explanation = format!("updated: {:?} -> {:?}", r.text, attribute.text);
-                    let id = Some(attribute.id.clone());
+                    let r = pool.related(i, p);
+                    supersede(pool.change(i), &record.id, now);
+                    let explanation = format!("updated: {:?} -> {:?}", r.text, record.text);
+                    let id = Some(record.id.clone());
                     Outcome { action: OutcomeAction::Replaces, text, id, related: Some(r), explanation }
                 }
                 // A replacement the head is unsure of, or by a candidate the verifier doubts:
                 // a doubtful fact never retires one the user relies on.
                 Link::Updates(i, p) | Link::MayUpdate(i, p) => {
-                    let r = related(i, p);
-                    attribute.verdict = Verdict::Review;
-                    attribute.may_replace = Some(r.id.clone());
+                    let r = pool.related(i, p);
+                    record.verdict = Verdict::Review;
+                    record.may_replace = Some(r.id.clone());
                     let explanation = format!("held for review: may replace {:?}", r.text);
-                    let id = Some(attribute.id.clone());
+                    let id = Some(record.id.clone());
                     Outcome { action: OutcomeAction::HeldForReview, text, id, related: Some(r), explanation }
                 }
                 Link::None => {
-                    let explanation = match attribute.verdict {
-                        Verdict::Review => format!("added for review: {}", v.explanation),
-                        _ => "added".to_string(),
+                    let explanation = match (past, record.verdict) {
+                        (Some(_), _) => "current again: said again after it was replaced or expired".to_string(),
+                        (None, Verdict::Review) => format!("added for review: {}", v.explanation),
+                        (None, _) => "added".to_string(),
                     };
-                    let id = Some(attribute.id.clone());
+                    let id = Some(record.id.clone());
                     Outcome { action: OutcomeAction::Added, text, id, related: None, explanation }
                 }
             };
@@ -307,21 +420,43 @@ impl<S: Store, E: Env> Profile<S, E> {
                 report.review.push(v);
             }
             if outcome.action != OutcomeAction::Merged {
+                // The store's vector must be of the stored text (a revived record keeps its own).
+                let vector = if record.text == new.text { vector } else { encoder.embed_attribute(&record.text)? };
                 cache.push(CachedVector {
-                    id: attribute.id.clone(),
+                    id: record.id.clone(),
                     model: encoder.version().to_string(),
-                    text: attribute.text.clone(),
-                    vector,
+                    text: record.text.clone(),
+                    vector: vector.clone(),
                 });
-                report.stored.push(attribute);
+                pool.push(record, vector, written);
             }
             report.outcomes.push(outcome);
         }
-        report.updated = changed.into_values().collect();
+        report.stored = pool.written(Written::New);
+        report.updated = pool.written(Written::Changed);
         let writes: Vec<Attribute> = report.stored.iter().chain(&report.updated).cloned().collect();
         self.store.write_all(false, &writes).await?;
         best_effort(self.store.put_vectors(&cache).await)?;
         Ok(report)
+    }
+
+    /// The stored attributes closest to `text` (at most `RELATE_NEAREST`; current ones the
+    /// verifier did not reject), closest first, each with how `text` relates to it: whether
+    /// `ingest` would merge `text` into it, let it replace it, or store both. Writes nothing but
+    /// missing vectors to the cache. `E_MODEL` when `encoder` has no relation head.
+    pub async fn related(&self, encoder: &RelevanceModel, text: &str) -> Result<Vec<Relative>> {
+        encoder.require_relation()?;
+        let text = validate_text(text)?;
+        let stored = self.store.list().await?;
+        let now = clock_ms(self.env.now_ms());
+        let (pool, fresh) = Pool::current(&stored, encoder, self.store.vectors().await?, now)?;
+        best_effort(self.store.put_vectors(&fresh).await)?;
+        let vector = encoder.embed_attribute(&text)?;
+        let near = pool.nearest(encoder, &text, &vector, now)?;
+        Ok(near
+            .into_iter()
+            .map(|(i, similarity, related)| Relative { attribute: pool.records[i].clone(), similarity, related })
+            .collect())
     }
 
     /// The record a verified candidate would be stored as, tagged by the term list.

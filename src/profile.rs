@@ -15,6 +15,7 @@ use crate::model::RelevanceModel;
 use crate::select::{SelectOptions, Selector};
 use crate::sensitive::{classify, is_allowed, PrivacySettings};
 use crate::store::Store;
+use crate::turn::not_current;
 use crate::vector_cache;
 
 pub struct Profile<S, E> {
@@ -130,7 +131,7 @@ impl<S: Store, E: Env> Profile<S, E> {
         attribute.text = text;
         attribute.user_edited = true;
         // A clock set back must not make an edit older than its creation.
-        attribute.updated_at = clock_ms(self.env.now_ms()).max(attribute.created_at);
+        attribute.touch(clock_ms(self.env.now_ms()));
         Ok(attribute)
     }
 
@@ -279,15 +280,8 @@ impl<S: Store, E: Env> Profile<S, E> {
         let mut attributes = Vec::with_capacity(attribute_ids.len());
         for id in attribute_ids {
             let a = self.get(id).await?;
-            if let Some(by) = &a.superseded_by {
-                return Err(Error::invalid(format!(
-                    "attribute {id} was replaced by {by}: it is history and is never sent"
-                )));
-            }
-            if !a.is_current(now) {
-                return Err(Error::invalid(format!(
-                    "attribute {id} has expired: it no longer holds and is never sent"
-                )));
+            if let Some((_, why)) = not_current(&a, now) {
+                return Err(Error::invalid(format!("attribute {id}: {why}")));
             }
             if !is_allowed(a.sensitivity, &allowed) {
                 return Err(Error::invalid(format!(

@@ -105,9 +105,14 @@ pub struct ReviewJudgment {
 }
 
 /// Whether the user's decision on `a` is a judgment of the verifier's work: it scored the
-/// attribute (ingest), and the user had not already made the text their own.
+/// attribute (ingest), and the user had not already made the text their own. A record held
+/// because it may replace another is not: the decision is on the replacement, and its `review`
+/// verdict may be the relation's rather than the verifier's (the record does not say which).
 pub fn is_judged(a: &Attribute) -> bool {
-    a.verifier_score.is_some() && matches!(a.verdict, Verdict::Accepted | Verdict::Review) && !a.user_edited
+    a.verifier_score.is_some()
+        && matches!(a.verdict, Verdict::Accepted | Verdict::Review)
+        && !a.user_edited
+        && a.may_replace.is_none()
 }
 
 impl ReviewJudgment {
@@ -163,8 +168,8 @@ pub fn export_lines(user: &str, judgments: &[ReviewJudgment]) -> Result<String> 
 
 /// What `review` did: the attribute as it is now (null once deleted), and the judgment recorded
 /// (null when the decision does not judge the verifier's work: the attribute was added by hand,
-/// edited by the user, or already reviewed; or when the judgment could not be stored, since the
-/// decision itself was applied).
+/// edited by the user, already reviewed, or held because it may replace another; or when the
+/// judgment could not be stored, since the decision itself was applied).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
@@ -203,7 +208,7 @@ impl<S: Store, E: Env> Profile<S, E> {
             _ => {
                 let mut a = before.clone();
                 a.verdict = Verdict::Accepted;
-                a.updated_at = now.max(a.created_at);
+                a.touch(now);
                 Some(a)
             }
         };

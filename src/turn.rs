@@ -85,6 +85,15 @@ impl Exclusion {
     ];
 }
 
+/// Why `a` may not be offered or sent at `now`, when it is history or has expired.
+pub(crate) fn not_current(a: &Attribute, now: f64) -> Option<(Exclusion, String)> {
+    if let Some(by) = &a.superseded_by {
+        return Some((Exclusion::Superseded, format!("replaced by {by}: history, never sent")));
+    }
+    (!a.is_current(now))
+        .then(|| (Exclusion::Expired, "expired (past its expiresAt): no longer holds, never sent".to_string()))
+}
+
 fn sensitive(attribute: &Attribute, category: Sensitivity) -> Excluded {
     let name = serde_json::to_value(category).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
     Excluded {
@@ -121,10 +130,8 @@ impl<S: Store, E: Env> Profile<S, E> {
                 score: None,
                 explanation: explanation.to_string(),
             };
-            if let Some(by) = &a.superseded_by {
-                excluded.push((i, skip(Exclusion::Superseded, &format!("replaced by {by}: history, never sent"))));
-            } else if !a.is_current(now) {
-                excluded.push((i, skip(Exclusion::Expired, "past its expiresAt: no longer holds")));
+            if let Some((reason, why)) = not_current(a, now) {
+                excluded.push((i, skip(reason, &why)));
             } else if a.verdict == Verdict::Rejected {
                 excluded.push((i, skip(Exclusion::Rejected, "rejected by the verifier: never sent")));
             } else if !a.verdict.is_usable(include_review) {

@@ -13,6 +13,7 @@ use discreet::compose::ComposeOptions;
 use discreet::extract::{ChatMessage, Role};
 use discreet::ingest::{IngestReport, OutcomeAction};
 use discreet::model::{RelevanceModel, VerifierModel};
+use discreet::relate::Relation;
 use discreet::review::{ReviewAction, ReviewDecision};
 use discreet::select::SelectOptions;
 use discreet::turn::Exclusion;
@@ -32,16 +33,21 @@ fn profile() -> P {
     Profile::new(MemoryStore::new(), TestEnv { epoch: 1_764_000_000_000.0, ..Default::default() })
 }
 
-/// The extraction reply for one attribute the user's `said` supports word for word.
-fn reply(attribute: &str, said: &str) -> String {
-    let item = serde_json::json!([{ "attribute": attribute, "reason": "The user says so.", "evidence": [said], "confidence": 0.95 }]);
-    format!("```json\n{item}\n```")
+async fn ingest(p: &P, m: &(RelevanceModel, VerifierModel), attribute: &str, said: &str) -> IngestReport {
+    ingest_all(p, m, &[(attribute, said)], 1_700_000_000_000.0).await
 }
 
-async fn ingest(p: &P, m: &(RelevanceModel, VerifierModel), attribute: &str, said: &str) -> IngestReport {
-    let conversation = [ChatMessage::new(Role::User, format!("{said}. Can you help me plan my week?"))];
-    let options = IngestArgs { conversation_id: Some("c1".into()), observed_at: Some(1_700_000_000_000.0) };
-    p.ingest(&m.0, &m.1, &conversation, &options, &reply(attribute, said)).await.unwrap()
+/// One reply holding each (attribute, what the user said) pair, from a conversation said at `at`.
+async fn ingest_all(p: &P, m: &(RelevanceModel, VerifierModel), items: &[(&str, &str)], at: f64) -> IngestReport {
+    let said: Vec<&str> = items.iter().map(|(_, s)| *s).collect();
+    let conversation = [ChatMessage::new(Role::User, format!("{}. Can you help me plan my week?", said.join(". ")))];
+    let items: Vec<_> = items
+        .iter()
+        .map(|(a, s)| serde_json::json!({ "attribute": a, "reason": "The user says so.", "evidence": [s], "confidence": 0.95 }))
+        .collect();
+    let reply = format!("```json\n{}\n```", serde_json::Value::Array(items));
+    let options = IngestArgs { conversation_id: Some("c1".into()), observed_at: Some(at) };
+    p.ingest(&m.0, &m.1, &conversation, &options, &reply).await.unwrap()
 }
 
 async fn stored(p: &P, text: &str) -> Attribute {
@@ -118,7 +124,8 @@ fn a_paraphrase_merges_and_a_compatible_fact_is_added() {
         assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, dog.id);
         assert!(report.stored.is_empty(), "no second record of the same fact");
         let merged = p.get(&dog.id).await.unwrap();
-        assert_eq!(merged.confirmed_at, Some(1_700_000_000_000.0), "seen again, when the conversation says");
+        // The conversation said it before it was stored by hand: first seen then, confirmed since.
+        assert_eq!((merged.observed_at, merged.confirmed_at), (1_700_000_000_000.0, Some(dog.observed_at)));
         assert_eq!(merged.evidence, ["I own a dog called Biscuit"], "the new quote supports it");
         assert_eq!(merged.text, "The user owns a dog called Biscuit.", "the better-supported wording");
         assert_eq!(p.list().await.unwrap().len(), 2);
@@ -127,6 +134,125 @@ fn a_paraphrase_merges_and_a_compatible_fact_is_added() {
         assert_eq!(report.outcomes[0].action, OutcomeAction::Added, "{report:#?}");
         assert_eq!(p.get(&piano.id).await.unwrap().superseded_by, None, "both instruments stay true");
         assert_eq!(p.list().await.unwrap().len(), 3);
+    });
+}
+
+#[test]
+fn a_fact_said_again_after_it_was_replaced_or_expired_comes_back() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+        let madrid = report.stored[0].clone();
+        // Back to Lyon: the store keeps one record per text, so the old one is current again.
+        let report = ingest(&p, &m, "The user lives in Lyon.", "I live in Lyon").await;
+        let outcome = &report.outcomes[0];
+        assert_ne!(outcome.action, OutcomeAction::Rejected, "a replaced fact said again is no duplicate: {report:#?}");
+        assert_eq!(outcome.id.as_deref(), Some(lyon.id.as_str()), "{report:#?}");
+        assert!(report.stored.is_empty() && report.updated.iter().any(|a| a.id == lyon.id), "{report:#?}");
+        let back = p.get(&lyon.id).await.unwrap();
+        assert_eq!((back.superseded_by.as_deref(), back.superseded_at), (None, None));
+        assert_eq!(back.evidence, ["I live in Lyon"], "with what was said");
+        assert_eq!(p.list().await.unwrap().len(), 2);
+        // With no change cue ("lives in", not "moved back to") the head reads the pair as unrelated
+        // (a limit the model card names): Lyon comes back beside Madrid, and nothing else changes.
+        assert_eq!(outcome.action, OutcomeAction::Added, "{report:#?}");
+        assert!(outcome.explanation.contains("current again"), "{}", outcome.explanation);
+        assert_eq!(report.updated.len(), 1, "{report:#?}");
+        assert!(p.get(&madrid.id).await.unwrap().is_current(2_000_000_000_000.0));
+
+        let japan = stored(&p, "The user is travelling in Japan this month.").await;
+        p.set_expiry(&japan.id, Some(1_000.0)).await.unwrap();
+        let report =
+            ingest(&p, &m, "The user is travelling in Japan this month.", "I am travelling in Japan this month").await;
+        assert_eq!(report.outcomes[0].id.as_deref(), Some(japan.id.as_str()), "{report:#?}");
+        let again = p.get(&japan.id).await.unwrap();
+        assert_eq!(again.expires_at, None, "said again: it holds again");
+        assert!(again.is_current(2_000_000_000_000.0));
+
+        // A fact the user rejected stays rejected when the extractor proposes it again.
+        let rejected = p.add(NewAttribute { verdict: Verdict::Rejected, ..NewAttribute::text("The user hates jazz.") });
+        rejected.await.unwrap();
+        let report = ingest(&p, &m, "The user hates jazz.", "I hate jazz").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Rejected, "{report:#?}");
+    });
+}
+
+#[test]
+fn one_reply_relates_its_own_candidates_and_keeps_the_first_observation() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let items = [
+            ("The user has a dog named Biscuit.", "I have a dog named Biscuit"),
+            ("The user owns a dog called Biscuit.", "I own a dog called Biscuit"),
+        ];
+        let report = ingest_all(&p, &m, &items, 1_700_000_000_000.0).await;
+        let actions: Vec<_> = report.outcomes.iter().map(|o| o.action).collect();
+        assert_eq!(actions, [OutcomeAction::Added, OutcomeAction::Merged], "{report:#?}");
+        assert_eq!(report.stored.len(), 1, "one record of one fact: {report:#?}");
+        assert!(report.updated.is_empty(), "a record new in this reply is reported as stored, once");
+        let dog = &report.stored[0];
+        assert_eq!(dog.evidence.len(), 2, "{dog:#?}");
+        assert_eq!(p.list().await.unwrap().len(), 1);
+
+        // An older conversation ingested late dates the fact earlier; seen again stays the later time.
+        let report =
+            ingest_all(&p, &m, &[("The user has a dog, Biscuit.", "my dog Biscuit")], 1_600_000_000_000.0).await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Merged, "{report:#?}");
+        let dog = p.get(&dog.id).await.unwrap();
+        assert_eq!((dog.observed_at, dog.confirmed_at), (1_600_000_000_000.0, Some(1_700_000_000_000.0)));
+        dog.validate().unwrap();
+    });
+}
+
+#[test]
+fn a_sure_paraphrase_settles_one_held_for_review() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let held =
+            p.add(NewAttribute { verdict: Verdict::Review, ..NewAttribute::text("The user has a dog named Biscuit.") });
+        let held = held.await.unwrap().attribute;
+        let report = ingest(&p, &m, "The user owns a dog called Biscuit.", "I own a dog called Biscuit").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Merged, "{report:#?}");
+        assert_eq!(report.accepted.len(), 1, "the verifier accepted the new saying: {report:#?}");
+        assert!(report.outcomes[0].explanation.contains("no longer held for review"), "{report:#?}");
+        assert_eq!(p.get(&held.id).await.unwrap().verdict, Verdict::Accepted);
+    });
+}
+
+#[test]
+fn related_lists_the_nearest_current_attributes_with_the_relation_ingest_would_act_on() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        for text in [
+            "The user plays the piano.",
+            "The user has a dog named Biscuit.",
+            "The user is vegetarian.",
+            "The user works as a nurse.",
+            "The user speaks Portuguese.",
+        ] {
+            stored(&p, text).await;
+        }
+        let near = p.related(&m.0, "The user relocated to Madrid for work.").await.unwrap();
+        assert_eq!(near.len(), 5, "{near:#?}");
+        assert!(near.windows(2).all(|w| w[0].similarity >= w[1].similarity), "closest first");
+        let found = near.iter().find(|r| r.attribute.id == lyon.id).expect("Lyon is among the nearest");
+        assert_eq!(found.related.relation, Relation::Updates, "{found:#?}");
+        assert_eq!(p.list().await.unwrap().len(), 6, "related stores nothing");
+
+        // History is never related to: a replaced fact is no neighbour.
+        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, lyon.id, "the place, not another aspect");
+        let near = p.related(&m.0, "The user lives in Barcelona.").await.unwrap();
+        assert!(near.iter().all(|r| r.attribute.id != lyon.id), "{near:#?}");
+        assert_eq!(p.related(&m.0, "  ").await.unwrap_err().code(), "E_INVALID_INPUT");
     });
 }
 
@@ -155,6 +281,8 @@ fn accepting_a_held_replacement_in_review_replaces_the_old_fact() {
         let held = held.await.unwrap().attribute;
         let mut record = held.clone();
         record.may_replace = Some(lyon.id.clone());
+        // Scored by the verifier, yet the decision is on the replacement: no verifier judgment.
+        record.verifier_score = Some(0.9);
         let file = discreet::exchange::to_json(vec![lyon.clone(), record], 0.0).unwrap();
         p.import_json(&file, ImportMode::Replace).await.unwrap();
         assert_eq!(p.get(&lyon.id).await.unwrap().superseded_by, None, "held: the old fact stays current");
@@ -166,6 +294,7 @@ fn accepting_a_held_replacement_in_review_replaces_the_old_fact() {
         assert_eq!(p.get(&lyon.id).await.unwrap().superseded_by.as_deref(), Some(held.id.as_str()));
         let accepted = p.get(&held.id).await.unwrap();
         assert_eq!((accepted.verdict, accepted.may_replace), (Verdict::Accepted, None));
+        assert!(reviewed.judgment.is_none(), "a judgment of the replacement was recorded");
     });
 }
 
@@ -227,7 +356,7 @@ fn history_survives_export_and_import_and_version_1_files_still_import() {
 #[test]
 fn inconsistent_history_in_a_file_is_refused() {
     let base = NewAttribute::text("The user lives in Lyon.").into_attribute("a1".into(), 10.0).unwrap();
-    let cases: [(&str, fn(&mut Attribute)); 5] = [
+    let cases: [(&str, fn(&mut Attribute)); 6] = [
         ("go together", |a| a.superseded_by = Some("a2".into())),
         ("go together", |a| a.superseded_at = Some(11.0)),
         ("names the attribute itself", |a| {
@@ -236,6 +365,8 @@ fn inconsistent_history_in_a_file_is_refused() {
         }),
         ("names the attribute itself", |a| a.may_replace = Some("a1".into())),
         ("observedAt", |a| a.observed_at = 1.5),
+        // The marker of rows from before history existed, written out, is no time.
+        ("observedAt", |a| a.observed_at = -1.0),
     ];
     for (message, change) in cases {
         let mut a = base.clone();
@@ -244,4 +375,15 @@ fn inconsistent_history_in_a_file_is_refused() {
         assert_eq!(err.code(), "E_INVALID_INPUT");
         assert!(err.to_string().contains(message), "{err} lacks {message}");
     }
+}
+
+#[test]
+fn a_record_confirmed_before_it_was_observed_still_imports() {
+    // The first history release merged an older conversation into a newer record this way; its
+    // exports must still import, read with confirmedAt no earlier than observedAt.
+    let mut a = NewAttribute::text("The user has a dog named Biscuit.").into_attribute("a1".into(), 10.0).unwrap();
+    a.observed_at = 10.0;
+    a.confirmed_at = Some(5.0);
+    let parsed = discreet::exchange::parse(&discreet::exchange::to_json(vec![a], 0.0).unwrap()).unwrap();
+    assert_eq!((parsed[0].observed_at, parsed[0].confirmed_at), (10.0, Some(10.0)));
 }

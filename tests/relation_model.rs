@@ -3,6 +3,8 @@
 //! models/train/relation.py), compute the trainer's lexical features, decide by the manifest's
 //! thresholds, and refuse broken or mismatched files with E_MODEL.
 
+mod common;
+
 use std::path::PathBuf;
 
 use discreet::model::{ModelFiles, RelationThresholds, RelevanceModel};
@@ -55,6 +57,26 @@ fn the_issue_s_examples_are_decided_as_a_user_would() {
     assert!(!r[1].review, "{:?}", r[1]);
     assert_eq!(r[2].relation, Relation::Same, "{:?}", r[2]);
     assert!(model.relate_texts(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn a_change_of_one_aspect_replaces_nothing_about_another() {
+    // What ingest meets: the five nearest stored facts are mostly about other aspects, and v1 of the
+    // head replaced "is vegetarian" with "relocated to Madrid" because of the change cue alone.
+    let model = RelevanceModel::from_dir(&root().join("models")).unwrap();
+    let new = "The user relocated to Madrid for work.";
+    // Not "works as a nurse": a move for work next to a job still reads as a possible update (0.70),
+    // a limit the model card names; ingest relates to the place when one is stored (tests/history.rs).
+    let olds = [
+        "The user is vegetarian.",
+        "The user speaks Portuguese.",
+        "The user plays the piano.",
+        "The user has a dog named Biscuit.",
+    ];
+    let pairs: Vec<(&str, &str)> = olds.iter().map(|o| (*o, new)).collect();
+    for (old, r) in olds.iter().zip(model.relate_texts(&pairs).unwrap()) {
+        assert_ne!(r.relation, Relation::Updates, "{old}: {r:?}");
+    }
 }
 
 #[test]
@@ -164,4 +186,7 @@ fn a_model_without_a_relation_head_says_so() {
     let err = model.relate_texts(&[("The user lives in Lyon.", "The user moved to Madrid.")]).unwrap_err();
     assert_eq!(err.code(), "E_MODEL");
     assert!(err.to_string().contains("no relation head"), "{err}");
+    let p = discreet::Profile::new(discreet::MemoryStore::new(), common::TestEnv::default());
+    let err = futures_executor::block_on(p.related(&model, "The user moved to Madrid.")).unwrap_err();
+    assert_eq!(err.code(), "E_MODEL", "{err}");
 }

@@ -16,8 +16,10 @@ async function run(action) {
   showError(null);
   try {
     await action();
+    return true;
   } catch (e) {
     showError(e);
+    return false;
   }
 }
 
@@ -104,11 +106,12 @@ async function chat(prompt) {
   $("turns").prepend(turnCard(turn, state.turns));
   const learned = ingestNote(turn.report);
   if (learned) {
-    note(learned).append(...undoButtons(turn.report, (id) => run(async () => {
-      const restored = await state.d.undoReplacement(id);
-      status(`restored: ${restored.text}`);
-      await render();
-    })));
+    note(learned).append(...undoButtons(turn.report, async (id) => {
+      // Only a failed undo may be tried again: a later failure to redraw is reported, not retried.
+      const undone = await run(async () => status(`restored: ${(await state.d.undoReplacement(id)).text}`));
+      if (undone) await run(render);
+      return undone;
+    }));
   }
   await render();
 }

@@ -39,6 +39,30 @@ async function selectBench(model, n) {
   return { fillMs, p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
+// Issue 17's per-candidate cost over a 200-attribute profile (vectors already cached): `related`
+// (one encoding, cosine over the profile, the relation head on the five nearest) and a whole
+// one-candidate `ingestReply` (verify + relate + one write).
+const CITIES = ["Madrid", "Lisbon", "Porto", "Seville", "Valencia", "Bilbao", "Lyon", "Nantes", "Turin", "Bologna"];
+async function relateBench(model, verifier, n) {
+  const d = await Discreet.open({ user: `bench-relate-${n}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  d.useModel(model);
+  d.useVerifier(verifier);
+  for (let i = 0; i < n; i++) await d.add({ text: attributeText(i), verdict: "accepted" });
+  await d.related("The user lives in Paris.");
+  const relate = [];
+  const ingest = [];
+  for (let i = 0; i < Math.max(ROUNDS, 30); i++) {
+    const city = `${CITIES[i % CITIES.length]}${i >= CITIES.length ? ` ${i}` : ""}`;
+    relate.push((await timed(() => d.related(`The user relocated to ${city} for work.`)))[0]);
+    const said = `I moved to ${city} last month`;
+    const reply = JSON.stringify([{ attribute: `The user moved to ${city}.`, reason: "They said they moved there.", evidence: [said], confidence: 0.9 }]);
+    ingest.push((await timed(() => d.ingestReply([{ role: "user", content: `${said}, any tips?` }], reply)))[0]);
+  }
+  await d.clear();
+  d.close();
+  return { relate, ingest };
+}
+
 // The same 16-token input for both runtimes ([CLS] ... [SEP], MiniLM WordPiece ids).
 const SIXTEEN = "please suggest three quick vegetarian dinners i could cook tonight after work at home";
 const SIXTEEN_IDS = [101, 3531, 6592, 2093, 4248, 23566, 29236, 1045, 2071, 5660, 3892, 2044, 2147, 2012, 2188, 102];
@@ -98,6 +122,7 @@ async function modelBench() {
   }
   const s50 = await selectBench(model, 50);
   const s200 = await selectBench(model, 200);
+  const r200 = await relateBench(model, verifier, 200);
   return {
     cold_start_ms: round(coldStart),
     cold_start_phases: { page_ms: phases.page_ms, wasm_ms: phases.wasm_ms,
@@ -116,6 +141,9 @@ async function modelBench() {
     select_p50_ms_200: round(s200.p50),
     select_p95_ms_200: round(s200.p95),
     vector_fill_ms_200: round(s200.fillMs),
+    relate_p50_ms: round(percentile(r200.relate, 50)),
+    relate_p95_ms: round(percentile(r200.relate, 95)),
+    ingest_p50_ms_200: round(percentile(r200.ingest, 50)),
   };
 }
 

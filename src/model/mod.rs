@@ -190,12 +190,22 @@ impl RelevanceModel {
         self.relation.is_some()
     }
 
+    /// `E_MODEL` unless the model has a relation head.
+    pub fn require_relation(&self) -> Result<()> {
+        self.relation_head().map(drop)
+    }
+
+    fn relation_head(&self) -> Result<(&Head, &RelationSpec)> {
+        match (&self.relation, &self.manifest.relation) {
+            (Some(head), Some(spec)) => Ok((head, spec)),
+            _ => Err(Error::Model("this model has no relation head (relevance.json names no relation)".into())),
+        }
+    }
+
     /// How each new attribute relates to the old one beside it: both as attribute vectors, with
     /// `relate::lexical` of their texts. `E_MODEL` without a relation head.
     pub fn relate(&self, old: &[&[f32]], new: &[&[f32]], lexical: &[[f32; LEXICAL_FEATURES]]) -> Result<Vec<Related>> {
-        let (Some(head), Some(spec)) = (&self.relation, &self.manifest.relation) else {
-            return Err(Error::Model("this model has no relation head (relevance.json names no relation)".into()));
-        };
+        let (head, spec) = self.relation_head()?;
         if old.len() != new.len() || lexical.len() != new.len() {
             return Err(Error::invalid("relate needs as many old vectors, new vectors and feature rows"));
         }

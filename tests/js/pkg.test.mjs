@@ -72,6 +72,7 @@ test("discreet.d.ts declares the Discreet class and its API", () => {
     "export default function init(options?: InitOptions | { module_or_path: InitInput | Promise<InitInput> } | InitInput): Promise<InitOutput>;",
     "export function wasmFile(): \"discreet_relaxed_bg.wasm\" | \"discreet_bg.wasm\";",
     "verify(candidates: Candidate[], context?: VerifyContext | null): Verification[];",
+    "related(text: string): Promise<Relative[]>;",
     "export function readStudyExport(text: string): StudyLine[];",
   ]) {
     assert.ok(dts.includes(sig), `missing: ${sig}`);
@@ -616,6 +617,7 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
       // Bad options are refused before the llm sees the conversation.
       let llmCalls = 0;
       failures.badOptions = await codeOf(() => d.ingest(conversation, async () => { llmCalls += 1; return reply; }, { conversation_id: "c1" }));
+      failures.badObservedAt = await codeOf(() => d.ingest(conversation, async () => { llmCalls += 1; return reply; }, { observedAt: 1.5 }));
       failures.llmCallsOnBadOptions = llmCalls;
       const countAfterFailures = (await d.list()).length;
       // The JS helpers on their own.
@@ -665,7 +667,7 @@ test("ingest: prompt -> the app's chat model -> parse -> verify -> IndexedDB, an
     assert.ok(r.again.rejected.filter((v) => v.rule === "duplicate").length >= r.report.stored.length);
     assert.deepEqual(r.failures, { badJson: "E_BAD_EXTRACTION", wrongType: "E_BAD_EXTRACTION", notString: "E_BAD_EXTRACTION",
       thrown: "network down", notFunction: "E_INVALID_INPUT", noMessages: "E_INVALID_INPUT", badRole: "E_INVALID_INPUT",
-      badOptions: "E_INVALID_INPUT", llmCallsOnBadOptions: 0 });
+      badOptions: "E_INVALID_INPUT", badObservedAt: "E_INVALID_INPUT", llmCallsOnBadOptions: 0 });
     assert.equal(r.countAfterFailures, r.listed.length, "failed ingests stored nothing");
     assert.equal(r.persisted, r.listed.length, "stored in IndexedDB: survives a reopen");
     assert.equal(r.parsed, 4);
@@ -705,6 +707,42 @@ test("in wasm, the sensitive head keeps paraphrased sensitive facts out of selec
     assert.equal(r.tags[r.texts[1]], "finance");
     assert.equal(r.allowed.length, 3);
     assert.ok(r.allowed.includes(r.texts[0]));
+  }));
+
+test("related: the nearest stored attributes and how a typed fact relates to each, as ingest would decide", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
+      const codeOf = async (f) => { try { await f(); return null; } catch (e) { return e.code ?? e.message; } };
+      const d = await Discreet.open({ user: `related-${Date.now()}` });
+      const noModel = await codeOf(() => d.related("The user lives in Madrid."));
+      d.useModel(await RelevanceModel.load("/models/"));
+      const empty = await d.related("The user lives in Madrid.");
+      const texts = ["The user lives in Lyon.", "The user plays the piano.", "The user has a dog named Biscuit.",
+        "The user is vegetarian.", "The user has two children.", "The user speaks Portuguese.", "The user likes jazz."];
+      for (const text of texts) await d.add({ text, verdict: "accepted" });
+      const moved = await d.related("The user relocated to Madrid for work.");
+      const dog = await d.related("The user owns a dog called Biscuit.");
+      const bad = [await codeOf(() => d.related("")), await codeOf(() => d.related(7))];
+      const count = (await d.list()).length;
+      await d.clear();
+      d.close();
+      return { noModel, empty, moved, dog, bad, count };
+    });
+    assert.equal(r.noModel, "E_MODEL");
+    assert.deepEqual(r.empty, []);
+    assert.equal(r.moved.length, 5, "the five nearest of seven");
+    const sims = r.moved.map((x) => x.similarity);
+    assert.deepEqual(sims, [...sims].sort((a, b) => b - a), "closest first");
+    const lyon = r.moved.find((x) => x.attribute.text === "The user lives in Lyon.");
+    assert.ok(lyon, JSON.stringify(r.moved));
+    assert.equal(lyon.related.relation, "updates", JSON.stringify(lyon));
+    assert.equal(r.dog[0].attribute.text, "The user has a dog named Biscuit.");
+    assert.equal(r.dog[0].related.relation, "same", JSON.stringify(r.dog[0]));
+    for (const x of r.moved.filter((x) => x !== lyon)) assert.notEqual(x.related.relation, "updates", JSON.stringify(x));
+    assert.deepEqual(r.bad, ["E_INVALID_INPUT", "E_INVALID_INPUT"]);
+    assert.equal(r.count, 7, "related stores nothing");
   }));
 
 test("a 10,000-attribute store: import, list, select and export still work (timings printed)", { timeout: 900_000 }, () =>

@@ -103,7 +103,7 @@ export async function turnScores(d: Discreet): Promise<number[]> {
   return scored.map((e) => e.score ?? 0);
 }
 
-import type { Outcome, OutcomeAction, Related } from "../../pkg/discreet.js";
+import type { Outcome, OutcomeAction, Related, Relative } from "../../pkg/discreet.js";
 
 /** Memory that stays true: what each candidate became, the chain behind an attribute, and undo. */
 export async function replacements(d: Discreet, report: IngestReport, model: RelevanceModel): Promise<string[]> {
@@ -126,5 +126,11 @@ export async function replacements(d: Discreet, report: IngestReport, model: Rel
   const r: Related = model.relate("The user lives in Lyon.", "The user moved to Madrid.");
   const p: number = r.probabilities.updates;
   notes.push(`${r.relation} ${r.review} ${p}`);
+  const near: Relative[] = await d.related("The user moved to Madrid.");
+  const replaces = near.filter((x) => x.related.relation === "updates" && !x.related.review).map((x) => x.attribute.text);
+  // @ts-expect-error: a similarity is a number
+  const sim: string = near[0].similarity;
+  void sim;
+  notes.push(...replaces);
   return notes;
 }

@@ -68,7 +68,11 @@ export function ingestNote(report) {
 export function undoButtons(report, onUndo) {
   return (report?.outcomes ?? []).filter((o) => o.action === "replaces").map((o) => {
     const undo = el("button", { className: "undo", textContent: `Undo: keep "${o.related.text}"`,
-      title: "the old fact still holds: make it current again", onclick: () => { undo.disabled = true; onUndo(o.related.id); } });
+      title: "the old fact still holds: make it current again", onclick: async () => {
+        undo.disabled = true;
+        // A failed undo (the record was deleted meanwhile, storage error) can be tried again.
+        if (!(await onUndo(o.related.id))) undo.disabled = false;
+      } });
     undo.dataset.replaced = o.related.id;
     return undo;
   });

@@ -245,7 +245,7 @@ fn relate_prints_a_line_per_pair_then_a_summary_with_the_rates() {
     assert_eq!(summary["replacements_found"], 1.0);
     assert_eq!(summary["false_replacement"], 0.0);
     assert!(summary["agreement"].as_f64().unwrap() >= 2.0 / 3.0, "{summary}");
-    assert_eq!(summary["model"], "relation-minilm6-v1-seed0");
+    assert_eq!(summary["model"], "relation-minilm6-v2-seed0");
 }
 
 #[test]

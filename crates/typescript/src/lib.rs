@@ -5,7 +5,7 @@ use discreet::arguments::{ImportArgs, IngestArgs, OpenArgs, SelectArgs, TurnArgs
 use discreet::compose::{ComposeOptions, Message, PayloadFormat, Rendered, SharedAttribute, SystemRole, Withheld};
 use discreet::exchange::{ImportMode, ImportReport};
 use discreet::extract::{Candidate, ChatMessage, Role};
-use discreet::ingest::{IngestReport, Outcome, OutcomeAction, RelatedAttribute};
+use discreet::ingest::{IngestReport, Outcome, OutcomeAction, RelatedAttribute, Relative};
 use discreet::profile::{Added, Composed, Selection};
 use discreet::relate::{Probabilities, Related, Relation};
 use discreet::review::{ReviewAction, ReviewDecision, ReviewJudgment, ReviewLabel, Reviewed};
@@ -194,6 +194,7 @@ pub fn records() -> String {
         IngestArgs,
         OutcomeAction,
         RelatedAttribute,
+        Relative,
         Outcome,
         IngestReport,
         Relation,

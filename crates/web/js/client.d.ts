@@ -1,5 +1,5 @@
 import type { Added, Attribute, ChatMessage, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, IngestOptions, IngestReport, LoadProgress, ProgressInfo,
-  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, ReviewDecision, ReviewJudgment, Reviewed, SelectOptions, Selection, Sensitivity, Turn,
+  ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, Relative, ReviewDecision, ReviewJudgment, Reviewed, SelectOptions, Selection, Sensitivity, Turn,
   TurnOptions } from "./discreet.js";
 
 /** A `Discreet` store living in the worker: the same methods, all async. */
@@ -32,6 +32,7 @@ export interface RemoteDiscreet {
   history(id: string): Promise<Attribute[]>;
   undoReplacement(id: string): Promise<Attribute>;
   setExpiry(id: string, expiresAt: number | null): Promise<Attribute>;
+  related(text: string): Promise<Relative[]>;
   close(): Promise<void>;
 }
 

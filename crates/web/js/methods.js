@@ -2,4 +2,4 @@
 // and the client (which builds its remote object from it); client.d.ts declares their types.
 export const REMOTE_METHODS = Object.freeze(["add", "get", "list", "update", "remove", "clear", "exportJson",
   "importJson", "disclosures", "select", "compose", "prepareTurn", "ingestPrompt", "ingestReply", "settings", "setAllowedSensitive",
-  "review", "judgments", "exportJudgments", "clearJudgments", "history", "undoReplacement", "setExpiry"]);
+  "review", "judgments", "exportJudgments", "clearJudgments", "history", "undoReplacement", "setExpiry", "related"]);

@@ -114,7 +114,7 @@ impl Discreet {
             if !verifier {
                 return Err(no_verifier());
             }
-            options?;
+            options?.check()?;
             extraction_prompt(&conversation?)
         }))
     }
@@ -234,6 +234,19 @@ impl Discreet {
         let id = args::id(&id.into());
         let profile = self.profile();
         typed(settle(async move { profile?.history(&id?).await }))
+    }
+
+    /// The stored attributes closest to `text` (at most 5), closest first, each with how `text`
+    /// relates to it (`same`, `updates`, `unrelated`): what `ingest` would merge it into or let
+    /// it replace, for an app that asks before storing a fact the user typed. Needs `useModel`
+    /// with a relation head (`E_MODEL`).
+    pub fn related(&self, text: Str) -> PromiseRelatives {
+        let text = args::string("text", &text.into(), 4 * MAX_TEXT_CHARS as u32);
+        let (profile, model) = (self.profile(), self.model());
+        typed(settle(async move {
+            let (text, model) = (text?, model?);
+            profile?.related(&model, &text).await
+        }))
     }
 
     /// Makes the replaced attribute `id` current again; what replaced it stays stored.

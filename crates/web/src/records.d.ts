@@ -81,11 +81,11 @@ export type Attribute = {
   /** The user changed the text by hand: it is theirs now, not the extractor's. */
   userEdited: boolean;
   /**
-   * When the conversation said it (its messages' `at`, else when it was stored); records from
-   * before history existed read their `createdAt`.
+   * When the conversation said it (the ingest option `observedAt`, else when it was stored);
+   * records from before history existed read their `createdAt`.
    */
   observedAt: number;
-  /** The last time a conversation said it again. */
+  /** The last time a conversation said it again (never before `observedAt`). */
   confirmedAt: number | null;
   /**
    * After this time the fact no longer holds ("is travelling in Japan this month"): it stays
@@ -187,8 +187,8 @@ export type ReviewJudgment = {
 /**
  * What `review` did: the attribute as it is now (null once deleted), and the judgment recorded
  * (null when the decision does not judge the verifier's work: the attribute was added by hand,
- * edited by the user, or already reviewed; or when the judgment could not be stored, since the
- * decision itself was applied).
+ * edited by the user, already reviewed, or held because it may replace another; or when the
+ * judgment could not be stored, since the decision itself was applied).
  */
 export type Reviewed = {
   attribute: Attribute | null;
@@ -432,11 +432,19 @@ export type RelatedAttribute = {
   score: number;
 };
 
+/** A stored attribute next to a new fact, and how the relation head reads the pair. */
+export type Relative = {
+  attribute: Attribute;
+  /** Cosine similarity of the two attribute vectors, which picks the nearest. */
+  similarity: number;
+  related: Related;
+};
+
 export type Outcome = {
   action: OutcomeAction;
   /** The candidate's text, as extracted. */
   text: string;
-  /** The record stored for it (`added`, `replaces`, `held-for-review`). */
+  /** The record stored or made current for it (`added`, `replaces`, `held-for-review`). */
   id?: string;
   /** The stored attribute merged into, replaced, or that may be replaced. */
   related?: RelatedAttribute;
@@ -457,7 +465,10 @@ export type IngestReport = {
   rejected: Array<Verification>;
   /** The new records written, in the candidates' order. */
   stored: Array<Attribute>;
-  /** Stored records this reply changed: merged into (seen again) or replaced (now history). */
+  /**
+   * Stored records this reply changed: merged into (seen again), replaced (now history), or
+   * current again (a replaced or expired fact said again).
+   */
   updated: Array<Attribute>;
   /** One per candidate, in the reply's order: what happened to it. */
   outcomes: Array<Outcome>;

@@ -56,6 +56,8 @@ extern "C" {
     pub type PromiseAttribute;
     #[wasm_bindgen(typescript_type = "Promise<Attribute[]>")]
     pub type PromiseAttributes;
+    #[wasm_bindgen(typescript_type = "Promise<Relative[]>")]
+    pub type PromiseRelatives;
     #[wasm_bindgen(typescript_type = "Promise<boolean>")]
     pub type PromiseBool;
     #[wasm_bindgen(typescript_type = "Promise<void>")]
