@@ -7,11 +7,11 @@ use serde::Serialize;
 
 use crate::arguments::IngestArgs;
 use crate::attribute::{
-    clock_ms, validate_text, Attribute, NewAttribute, Sensitivity, Source, Verdict, MAX_EVIDENCE_ITEMS,
+    clock_ms, normalize, validate_text, Attribute, NewAttribute, Sensitivity, Source, Verdict, MAX_EVIDENCE_ITEMS,
 };
 use crate::env::Env;
 use crate::error::Result;
-use crate::extract::{parse_extraction, ChatMessage, Role};
+use crate::extract::{parse_extraction, Candidate, ChatMessage, Role};
 use crate::history::supersede;
 use crate::model::{RelevanceModel, VerifierModel};
 use crate::profile::{best_effort, Profile};
@@ -263,6 +263,19 @@ fn merge(into: &mut Attribute, new: &Attribute, text_is_free: bool, now: f64) {
     into.touch(now);
 }
 
+/// Whether candidate `c` says the replaced or expired (not rejected) record `old` again: its text,
+/// with words of the user's that the record does not quote yet, in a conversation later than the
+/// fact stopped holding. Ingesting again the conversation the fact came from says nothing new and
+/// must not undo a replacement or an expiry.
+fn says_again(old: &Attribute, c: &Candidate, observed_at: Option<f64>, now: f64) -> bool {
+    let ended = old.superseded_at.or(old.expires_at.filter(|t| *t <= now));
+    !old.is_current(now)
+        && old.verdict != Verdict::Rejected
+        && old.normalized() == normalize(&c.attribute)
+        && c.evidence.iter().any(|q| !old.evidence.contains(q))
+        && observed_at.zip(ended).is_none_or(|(o, e)| o > e)
+}
+
 /// A fact said again after it was replaced or expired: its record (the store keeps one per
 /// text) is current again, with the new support and the verifier's verdict on what was said.
 fn revive(old: &Attribute, new: &Attribute, now: f64) -> Attribute {
@@ -303,14 +316,11 @@ impl<S: Store, E: Env> Profile<S, E> {
         let stored = self.store.list().await?;
         let now = clock_ms(self.env.now_ms());
         // A replaced or expired fact said again is no duplicate: it comes back (see `revive`).
-        // One the user rejected stays rejected.
+        // Anything else stored, one the user rejected included, is.
+        let again = |a: &Attribute| candidates.iter().any(|c| says_again(a, c, options.observed_at, now));
         let context = Context {
             user_messages: Some(user_messages.iter().map(|m| m.content.clone()).collect()),
-            stored: stored
-                .iter()
-                .filter(|a| a.is_current(now) || a.verdict == Verdict::Rejected)
-                .map(Attribute::normalized)
-                .collect(),
+            stored: stored.iter().filter(|a| !again(a)).map(Attribute::normalized).collect(),
         };
         let verified = Verifier::new(encoder, verifier).verify_encoded(&candidates, &context)?;
         let (mut pool, mut cache) = match encoder.has_relation() {
@@ -348,9 +358,7 @@ impl<S: Store, E: Env> Profile<S, E> {
             if new.sensitivity == Sensitivity::None {
                 new.sensitivity = encoder.sensitive_categories(&[&vector])?[0];
             }
-            let past = stored
-                .iter()
-                .find(|s| !s.is_current(now) && s.verdict != Verdict::Rejected && s.normalized() == new.normalized());
+            let past = stored.iter().find(|s| says_again(s, &v.candidate, options.observed_at, now));
             let (mut record, written) = match past {
                 Some(old) => (revive(old, &new, now), Written::Changed),
                 None => (new.clone(), Written::New),

@@ -146,8 +146,9 @@ fn a_fact_said_again_after_it_was_replaced_or_expired_comes_back() {
         let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
         assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
         let madrid = report.stored[0].clone();
-        // Back to Lyon: the store keeps one record per text, so the old one is current again.
-        let report = ingest(&p, &m, "The user lives in Lyon.", "I live in Lyon").await;
+        // Back to Lyon, said in a later conversation: the store keeps one record per text, so the old
+        // one is current again.
+        let report = ingest_all(&p, &m, &[("The user lives in Lyon.", "I live in Lyon")], 1_900_000_000_000.0).await;
         let outcome = &report.outcomes[0];
         assert_ne!(outcome.action, OutcomeAction::Rejected, "a replaced fact said again is no duplicate: {report:#?}");
         assert_eq!(outcome.id.as_deref(), Some(lyon.id.as_str()), "{report:#?}");
@@ -177,6 +178,37 @@ fn a_fact_said_again_after_it_was_replaced_or_expired_comes_back() {
         rejected.await.unwrap();
         let report = ingest(&p, &m, "The user hates jazz.", "I hate jazz").await;
         assert_eq!(report.outcomes[0].action, OutcomeAction::Rejected, "{report:#?}");
+    });
+}
+
+#[test]
+fn ingesting_the_same_conversation_again_never_undoes_a_replacement_or_an_expiry() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let lyon = ingest(&p, &m, "The user lives in Lyon.", "I live in Lyon").await.stored[0].clone();
+        let items = [("The user relocated to Madrid for work.", "I relocated to Madrid for work")];
+        let report = ingest_all(&p, &m, &items, 1_800_000_000_000.0).await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+        let duplicate = |report: &IngestReport| {
+            report.outcomes[0].action == OutcomeAction::Rejected
+                && report.outcomes[0].explanation.contains("already stored")
+        };
+        // An app that sends the whole chat each turn: Lyon's own quote again says nothing new.
+        let report = ingest(&p, &m, "The user lives in Lyon.", "I live in Lyon").await;
+        assert!(duplicate(&report), "{report:#?}");
+        // New words, from a conversation older than the replacement: still history.
+        let items = [("The user lives in Lyon.", "I really do live in Lyon")];
+        let report = ingest_all(&p, &m, &items, 1_700_000_000_000.0).await;
+        assert!(duplicate(&report), "{report:#?}");
+        assert!(p.get(&lyon.id).await.unwrap().superseded_by.is_some());
+
+        let said = "I am travelling in Japan this month";
+        let japan = ingest(&p, &m, "The user is travelling in Japan this month.", said).await.stored[0].clone();
+        p.set_expiry(&japan.id, Some(1_000.0)).await.unwrap();
+        let report = ingest(&p, &m, "The user is travelling in Japan this month.", said).await;
+        assert!(duplicate(&report), "{report:#?}");
+        assert_eq!(p.get(&japan.id).await.unwrap().expires_at, Some(1_000.0), "still expired");
     });
 }
 
