@@ -78,11 +78,15 @@ impl<S: Store, E: Env> Profile<S, E> {
 
     /// An attribute held because it may replace another, accepted by the user: the other one
     /// becomes history in the same write. Returns the records to write.
+    /// Replaced meanwhile (a later fact of the same aspect), it is that fact's current successor the
+    /// accepted one replaces: what it "may replace" is the aspect's current value.
     pub(crate) async fn accepted_replacement(&self, mut accepted: Attribute, now: f64) -> Result<Vec<Attribute>> {
         let Some(target) = accepted.may_replace.take() else { return Ok(vec![accepted]) };
-        match self.store.get(&target).await? {
-            // Deleted, or replaced meanwhile: the accepted fact simply stands.
-            Some(mut old) if old.superseded_by.is_none() => {
+        let all = self.store.list().await?;
+        let current = chain(&all, &target).ok().and_then(|c| c.into_iter().last());
+        match current {
+            // Deleted, expired, or the chain ends in the accepted fact itself: it simply stands.
+            Some(mut old) if old.id != accepted.id && old.is_current(now) => {
                 supersede(&mut old, &accepted.id, now);
                 Ok(vec![accepted, old])
             }

@@ -331,6 +331,32 @@ fn accepting_a_held_replacement_in_review_replaces_the_old_fact() {
 }
 
 #[test]
+fn a_held_replacement_whose_target_was_replaced_meanwhile_replaces_the_current_value() {
+    block_on(async {
+        let p = profile();
+        let paris = stored(&p, "The user lives in Paris.").await;
+        let madrid = stored(&p, "The user lives in Madrid.").await;
+        let held = p.add(NewAttribute { verdict: Verdict::Review, ..NewAttribute::text("The user is in Lisbon.") });
+        let held = held.await.unwrap().attribute;
+        let mut old = paris.clone();
+        old.superseded_by = Some(madrid.id.clone());
+        old.superseded_at = Some(old.created_at + 1.0);
+        let mut record = held.clone();
+        record.may_replace = Some(paris.id.clone());
+        let file = discreet::exchange::to_json(vec![old, madrid.clone(), record], 0.0).unwrap();
+        p.import_json(&file, ImportMode::Replace).await.unwrap();
+
+        let decision = ReviewDecision { action: ReviewAction::Accept, text: None, kind: None };
+        let reviewed = p.review(&held.id, &decision).await.unwrap();
+        assert_eq!(reviewed.replaced.map(|a| a.id), Some(madrid.id.clone()), "the place as it stands now");
+        assert_eq!(p.get(&madrid.id).await.unwrap().superseded_by.as_deref(), Some(held.id.as_str()));
+        assert_eq!(p.get(&paris.id).await.unwrap().superseded_by.as_deref(), Some(madrid.id.as_str()), "unchanged");
+        let chain: Vec<String> = p.history(&held.id).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(chain, [paris.id.clone(), madrid.id.clone(), held.id.clone()]);
+    });
+}
+
+#[test]
 fn an_expired_fact_is_kept_but_never_offered() {
     let m = models();
     block_on(async {
