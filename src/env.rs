@@ -5,10 +5,18 @@ pub trait Env {
     fn now_ms(&self) -> f64;
     fn random_u64(&self) -> u64;
 
+    /// A sequence number first, then randomness: lists sort by creation time, then by id, and
+    /// engines that coarsen the clock (Firefox, Safari) give several adds the same millisecond;
+    /// the sequence keeps those in the order they were made.
     fn fresh_id(&self, prefix: &str) -> String {
-        format!("{prefix}_{:016x}", self.random_u64())
+        let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("{prefix}_{sequence:08x}{:016x}", self.random_u64())
     }
 }
+
+/// Shared by every profile in the process (or wasm instance), so two profiles open on one store
+/// also order their ids; it wraps after 2^32 ids, far past any one session.
+static SEQUENCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// Native host: wall clock plus std's randomly seeded SipHash as a source of
 /// unpredictable ids (ids need uniqueness, not cryptographic strength).

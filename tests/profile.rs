@@ -175,3 +175,32 @@ fn a_clock_set_back_never_makes_an_edit_older_than_its_creation() {
         assert_eq!(q.list().await.unwrap(), p.list().await.unwrap());
     });
 }
+
+/// Firefox and Safari coarsen `Date.now()`: several adds land in one millisecond, and randomness
+/// alone would shuffle them. The list keeps them in the order they were added.
+struct CoarseEnv {
+    random: Cell<u64>,
+}
+
+impl Env for CoarseEnv {
+    fn now_ms(&self) -> f64 {
+        1_733_011_200_000.0
+    }
+    fn random_u64(&self) -> u64 {
+        self.random.set(self.random.get().wrapping_sub(0x9e37_79b9_7f4a_7c15));
+        self.random.get()
+    }
+}
+
+#[test]
+fn adds_in_one_millisecond_list_in_the_order_they_were_made() {
+    block_on(async {
+        let p = Profile::new(MemoryStore::new(), CoarseEnv { random: Cell::new(u64::MAX) });
+        let texts: Vec<String> = (0..40).map(|i| format!("The user owns {i} plants.")).collect();
+        for t in &texts {
+            p.add(NewAttribute::text(t)).await.unwrap();
+        }
+        let listed: Vec<String> = p.list().await.unwrap().into_iter().map(|a| a.text).collect();
+        assert_eq!(listed, texts);
+    });
+}
