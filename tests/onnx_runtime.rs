@@ -99,6 +99,24 @@ fn vectors(n: usize, d: usize, seed: u64) -> Vec<f32> {
     v
 }
 
+/// A head's inputs for `n` pairs: unit vectors for the 384-wide ones (one row on the left of a
+/// one-to-many head), lexical feature values 0..3 for the others.
+fn head_inputs(widths: &[usize], one_to_many: bool, n: usize) -> Vec<Tensor> {
+    widths
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| {
+            let rows = if i == 0 && one_to_many { 1 } else { n };
+            let values = if w == 384 {
+                vectors(rows, w, (n * 10 + i) as u64)
+            } else {
+                (0..rows * w).map(|k| ((k * 7 + n) % 4) as f32).collect()
+            };
+            Tensor::f32(vec![rows, w], values).unwrap()
+        })
+        .collect()
+}
+
 #[test]
 fn heads_match_tract() {
     // Each head's input widths: vectors, and the verifier's lexical features (values 0..3).
@@ -112,19 +130,7 @@ fn heads_match_tract() {
         let bytes = model(file);
         let graph = Graph::load(&bytes).unwrap();
         for n in [1usize, 3, 40] {
-            let ins: Vec<Tensor> = widths
-                .iter()
-                .enumerate()
-                .map(|(i, &w)| {
-                    let rows = if i == 0 && one_to_many { 1 } else { n };
-                    let values = if w == 384 {
-                        vectors(rows, w, (n * 10 + i) as u64)
-                    } else {
-                        (0..rows * w).map(|k| ((k * 7 + n) % 4) as f32).collect()
-                    };
-                    Tensor::f32(vec![rows, w], values).unwrap()
-                })
-                .collect();
+            let ins = head_inputs(&widths, one_to_many, n);
             // Every output: the verifier's second one names problem kinds.
             let ours: Vec<f32> =
                 graph.run(ins.clone()).unwrap().into_iter().flat_map(|t| t.into_f32().unwrap()).collect();
@@ -132,6 +138,32 @@ fn heads_match_tract() {
             assert_eq!(ours.len(), theirs.len(), "{file}");
             let worst = ours.iter().zip(&theirs).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
             assert!(worst < 0.02, "{file} n={n}: max |diff| {worst}");
+        }
+    }
+}
+
+/// The pair-head fusion (`PairMatMul`) must change no bit of any output: every shipped head,
+/// fused and unfused, on the same inputs (one-to-many and row-wise, several batch sizes, the
+/// 10,000 rows of a large profile's select).
+#[test]
+fn fused_heads_give_exactly_the_unfused_outputs() {
+    let lexical = discreet::model::VerifierManifest::parse(&model("verifier.json")).unwrap().lexicon.unwrap().width();
+    let relation = discreet::relate::LEXICAL_FEATURES;
+    let cases: [(&str, Vec<usize>, bool, bool); 4] = [
+        ("relevance-head.int8.onnx", vec![384, 384], true, true),
+        ("verifier-head.int8.onnx", vec![384, 384, lexical], false, false),
+        ("relation-head.int8.onnx", vec![384, 384, relation], false, false),
+        ("sensitive-head.int8.onnx", vec![384], false, false),
+    ];
+    for (file, widths, one_to_many, fused) in cases {
+        let bytes = model(file);
+        let (plan, reference) = (Graph::load(&bytes).unwrap(), Graph::load_unfused(&bytes).unwrap());
+        assert_eq!(plan.step_count() < reference.step_count(), fused, "{file}: fused or not as expected");
+        for n in [1usize, 2, 63, 64, 65, 300, 10_000] {
+            let ins = head_inputs(&widths, one_to_many, n);
+            let ours = plan.run(ins.clone()).unwrap();
+            let theirs = reference.run(ins).unwrap();
+            assert_eq!(ours, theirs, "{file} n={n}");
         }
     }
 }

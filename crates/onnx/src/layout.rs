@@ -214,6 +214,13 @@ pub fn expand(t: &Tensor, shape: &Tensor) -> Result<Tensor> {
     let target = checked_shape(shape.as_i64()?)?;
     let out = broadcast_shape(&t.shape, &target)?;
     checked_shape(out.iter().map(|&d| d as i64).collect())?;
+    // A pair head expands its one prompt row to N rows: whole copies, no index per value.
+    let inner: Vec<usize> = t.shape.iter().copied().skip_while(|&d| d == 1).collect();
+    if !inner.is_empty() && out.ends_with(&inner) {
+        let copies = out.iter().product::<usize>() / t.len().max(1);
+        let data = each!(&t.data, v => v.repeat(copies));
+        return Tensor::new(out, data);
+    }
     Ok(t.pick(out.clone(), &broadcast_indices(&t.shape, &out)))
 }
 
@@ -226,4 +233,29 @@ pub fn constant_of_shape(shape: &Tensor, value: Option<&Tensor>) -> Result<Tenso
         Some(_) => return Err(bad("ConstantOfShape value must hold one element")),
     };
     Tensor::new(shape, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The whole-copy path and the index path must agree, and both must match the spec's broadcast.
+    #[test]
+    fn expand_matches_the_broadcast_definition() {
+        for (from, to) in [
+            (vec![1, 3], vec![4, 3]),
+            (vec![3], vec![2, 2, 3]),
+            (vec![2, 1], vec![2, 5]),
+            (vec![1, 2, 1], vec![3, 2, 4]),
+            (vec![1, 1], vec![2, 3]),
+        ] {
+            let n: usize = from.iter().product();
+            let t = Tensor::f32(from.clone(), (0..n).map(|i| i as f32).collect()).unwrap();
+            let shape = Tensor::i64(vec![to.len()], to.iter().map(|&d| d as i64).collect()).unwrap();
+            let got = expand(&t, &shape).unwrap();
+            let out = broadcast_shape(&from, &to).unwrap();
+            let want = t.pick(out.clone(), &broadcast_indices(&from, &out));
+            assert_eq!(got, want, "{from:?} -> {to:?}");
+        }
+    }
 }

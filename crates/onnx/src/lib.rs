@@ -6,11 +6,16 @@
 //! use 31 operator types (34 are implemented). Anything else is refused when the
 //! model loads (`E_MODEL`), never guessed at. Native tests check the outputs
 //! against tract and ONNX Runtime on the shipped models.
+//!
+//! One fusion at load (`plan/fuse.rs`, `pair.rs`): a pair head's first layer (features
+//! `[x, y, x·y, |x − y|]`, quantized, multiplied) runs as one step that never builds the
+//! features, bit-identical to the unfused graph (tested on every shipped head).
 
 mod elementwise;
 mod kernel;
 mod layout;
 mod nn;
+mod pair;
 mod plan;
 mod proto;
 mod quant;

@@ -3,6 +3,7 @@
 
 use super::elementwise::{self, Arith, Unary};
 use super::nn::{self, Reduce};
+use super::pair::{self, PairWeights};
 use super::proto::{self, Node};
 use super::quant::{self, PackedWeights};
 use super::tensor::Tensor;
@@ -24,7 +25,9 @@ enum Op {
     Clip,
     Cast(fn(&Tensor) -> Tensor),
     Shape,
-    Reshape { allow_zero: bool },
+    Reshape {
+        allow_zero: bool,
+    },
     Transpose(Vec<i64>),
     Unsqueeze,
     Squeeze,
@@ -35,14 +38,26 @@ enum Op {
     ConstantOfShape(Option<Tensor>),
     Constant(Tensor),
     Identity,
-    LayerNorm { axis: i64, epsilon: f32 },
+    LayerNorm {
+        axis: i64,
+        epsilon: f32,
+    },
     Softmax(i64),
-    Reduce { kind: Reduce, axes: Vec<i64>, keep: bool, noop_empty: bool },
+    Reduce {
+        kind: Reduce,
+        axes: Vec<i64>,
+        keep: bool,
+        noop_empty: bool,
+    },
     MatMul,
     DynamicQuantize,
     Dequantize(i64),
     MatMulInteger(Option<PackedWeights>),
+    /// A pair head's first layer, fused at load (`fuse.rs`): inputs x and y.
+    PairMatMul(Box<PairWeights>, i64),
 }
+
+mod fuse;
 
 struct Step {
     op: Op,
@@ -168,6 +183,14 @@ fn eval(op: &Op, ins: &[Option<&Tensor>]) -> Result<Vec<Tensor>> {
         Op::DynamicQuantize => Ok(quant::dynamic_quantize(arg(0)?)?.into()),
         Op::Dequantize(axis) => one(quant::dequantize(arg(0)?, arg(1)?, opt(2), *axis)?),
         Op::MatMulInteger(Some(w)) => one(quant::matmul_integer(arg(0)?, opt(2), w)?),
+        Op::PairMatMul(w, axis) => {
+            let y = arg(1)?;
+            // The Concat joined along its last axis only if that is what its axis named.
+            if *axis != -1 && *axis != y.rank() as i64 - 1 {
+                return Err(bad(format!("fused pair layer: Concat axis {axis} of rank {} inputs", y.rank())));
+            }
+            Ok(pair::pair_matmul(arg(0)?, y, w)?.into())
+        }
         Op::MatMulInteger(None) => {
             let w = PackedWeights::new(arg(1)?, opt(3))?;
             one(quant::matmul_integer(arg(0)?, opt(2), &w)?)
@@ -177,6 +200,20 @@ fn eval(op: &Op, ins: &[Option<&Tensor>]) -> Result<Vec<Tensor>> {
 
 impl Graph {
     pub fn load(bytes: &[u8]) -> Result<Graph> {
+        Self::load_with(bytes, true)
+    }
+
+    /// `load` without the pair-head fusion: the reference the fused plan is tested against.
+    pub fn load_unfused(bytes: &[u8]) -> Result<Graph> {
+        Self::load_with(bytes, false)
+    }
+
+    /// How many steps a run executes (fewer once a pattern is fused).
+    pub fn step_count(&self) -> usize {
+        self.steps.len()
+    }
+
+    fn load_with(bytes: &[u8], fuse: bool) -> Result<Graph> {
         let model = proto::parse_model(bytes)?;
         if model.opset < 13 {
             return Err(bad(format!("operator set {} is older than 13, which this runtime reads", model.opset)));
@@ -245,6 +282,9 @@ impl Graph {
             .iter()
             .map(|n| names.get(n).copied().ok_or_else(|| bad(format!("graph output {n:?} is never produced"))))
             .collect::<Result<Vec<_>>>()?;
+        if fuse {
+            fuse::pair_heads(&mut steps, &outputs);
+        }
         let mut graph = Graph { consts, steps, slots, inputs, outputs };
         graph.plan_lifetimes();
         Ok(graph)

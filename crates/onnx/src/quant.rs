@@ -10,25 +10,64 @@ use super::{bad, Result};
 /// ONNX `DynamicQuantizeLinear`: u8 values, their scale and zero point.
 pub fn dynamic_quantize(x: &Tensor) -> Result<[Tensor; 3]> {
     let v = x.as_f32()?;
-    if v.iter().any(|x| !x.is_finite()) {
-        return Err(bad("DynamicQuantizeLinear of a non-finite value"));
-    }
-    let min = v.iter().copied().fold(0f32, f32::min);
-    let max = v.iter().copied().fold(0f32, f32::max);
-    // ONNX Runtime's choices where the spec is silent: scale 1 for an all-zero
-    // input, the zero point clamped before rounding.
-    let scale = if max == min { 1.0 } else { (max - min) / 255.0 };
-    let (q, zp) = if max == min {
-        (vec![0u8; v.len()], 0u8)
-    } else {
-        let zp = round_even((-min / scale).clamp(0.0, 255.0));
-        (v.iter().map(|&x| (round_even(x / scale) + zp).clamp(0.0, 255.0) as u8).collect(), zp as u8)
-    };
+    let (min, max) = finite_range(v)?;
+    let (scale, zp) = quantization(min, max);
+    let mut q = vec![0u8; v.len()];
+    quantize_into(v, scale, zp, &mut q);
     Ok([
         Tensor::new(x.shape.clone(), Data::U8(q))?,
         Tensor::f32(vec![], vec![scale])?,
         Tensor::new(vec![], Data::U8(vec![zp]))?,
     ])
+}
+
+/// The range `DynamicQuantizeLinear` maps onto 0..=255: always holds zero, and refuses a
+/// non-finite value. One pass with eight lanes of plain comparisons, which the compiler turns
+/// into vector min/max (`f32::min` would not vectorize: it must skip NaN, which is refused anyway).
+pub fn finite_range(v: &[f32]) -> Result<(f32, f32)> {
+    const L: usize = 8;
+    let (mut lo, mut hi, mut bad_bits) = ([0f32; L], [0f32; L], [0u32; L]);
+    let chunks = v.chunks_exact(L);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for i in 0..L {
+            let x = c[i];
+            lo[i] = if x < lo[i] { x } else { lo[i] };
+            hi[i] = if x > hi[i] { x } else { hi[i] };
+            // Exponent bits all set: infinity or NaN.
+            bad_bits[i] |= u32::from(x.to_bits() & 0x7f80_0000 == 0x7f80_0000);
+        }
+    }
+    for (i, &x) in rest.iter().enumerate() {
+        lo[i] = if x < lo[i] { x } else { lo[i] };
+        hi[i] = if x > hi[i] { x } else { hi[i] };
+        bad_bits[i] |= u32::from(!x.is_finite());
+    }
+    if bad_bits.iter().any(|&b| b != 0) {
+        return Err(bad("DynamicQuantizeLinear of a non-finite value"));
+    }
+    let min = lo.iter().copied().fold(0f32, |a, b| if b < a { b } else { a });
+    let max = hi.iter().copied().fold(0f32, |a, b| if b > a { b } else { a });
+    Ok((min, max))
+}
+
+/// Scale and zero point for a range from `finite_range`, with ONNX Runtime's choices where the
+/// spec is silent: scale 1 for an all-zero input, the zero point clamped before rounding.
+pub fn quantization(min: f32, max: f32) -> (f32, u8) {
+    if max == min {
+        return (1.0, 0);
+    }
+    let scale = (max - min) / 255.0;
+    (scale, round_even((-min / scale).clamp(0.0, 255.0)) as u8)
+}
+
+/// `x / scale` rounded half to even, plus the zero point, saturated to u8: the spec's formula,
+/// written so it vectorizes (division kept: a reciprocal would round differently).
+pub fn quantize_into(v: &[f32], scale: f32, zp: u8, out: &mut [u8]) {
+    let z = f32::from(zp);
+    for (q, &x) in out.iter_mut().zip(v) {
+        *q = (round_even(x / scale) + z).clamp(0.0, 255.0) as u8;
+    }
 }
 
 /// Integer values as i32, for zero points and dequantization.
@@ -109,6 +148,47 @@ impl PackedWeights {
     }
 }
 
+impl PackedWeights {
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    pub fn kp(&self) -> usize {
+        self.kp
+    }
+
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Σ_k a·b for `m` rows of `kp` u8 values, no zero points.
+    pub fn dots(&self, rows: &[u8], m: usize, out: &mut [i32]) {
+        kernel::dots(rows, m, &self.cols, self.n, self.kp, out);
+    }
+
+    /// Turns one row's raw products into Σ(a - za)(b - zb) = Σab - za·Σb - zb·Σa + K·za·zb,
+    /// given Σa (`row_sum`) over the row's K activations.
+    pub fn correct(&self, row: &mut [i32], za: i32, row_sum: i32) {
+        let k = self.k as i32;
+        for ((c, &sb), &zb) in row.iter_mut().zip(&self.col_sums).zip(&self.zero) {
+            *c += -za * sb - zb * row_sum + k * za * zb;
+        }
+    }
+
+    /// The weights of input rows `from..to` alone, zero points dropped (only `correct` on the
+    /// whole weights uses them).
+    pub fn rows(&self, from: usize, to: usize) -> PackedWeights {
+        let k = to - from;
+        let kp = k.div_ceil(16) * 16;
+        let mut cols = vec![0i8; self.n * kp];
+        for (dst, src) in cols.chunks_exact_mut(kp.max(1)).zip(self.cols.chunks_exact(self.kp.max(1))) {
+            dst[..k].copy_from_slice(&src[from..to]);
+        }
+        let col_sums = cols.chunks_exact(kp.max(1)).map(|c| c.iter().map(|&x| i32::from(x)).sum()).collect();
+        PackedWeights { k, kp, n: self.n, cols, col_sums, zero: vec![0; self.n] }
+    }
+}
+
 /// ONNX `MatMulInteger` of u8 activations [.., M, K] by packed weights.
 pub fn matmul_integer(a: &Tensor, a_zero: Option<&Tensor>, w: &PackedWeights) -> Result<Tensor> {
     let Data::U8(x) = &a.data else {
@@ -134,14 +214,9 @@ pub fn matmul_integer(a: &Tensor, a_zero: Option<&Tensor>, w: &PackedWeights) ->
         std::borrow::Cow::Owned(padded)
     };
     let mut out = vec![0i32; m * w.n];
-    kernel::dots(&rows, m, &w.cols, w.n, w.kp, &mut out);
-    // Σ(a - za)(b - zb) = Σab - za·Σb - zb·Σa + K·za·zb
-    let k = w.k as i32;
+    w.dots(&rows, m, &mut out);
     for (i, row) in out.chunks_exact_mut(w.n.max(1)).enumerate() {
-        let sa: i32 = x[i * w.k..(i + 1) * w.k].iter().map(|&v| i32::from(v)).sum();
-        for (j, c) in row.iter_mut().enumerate() {
-            *c += -za * w.col_sums[j] - w.zero[j] * sa + k * za * w.zero[j];
-        }
+        w.correct(row, za, x[i * w.k..(i + 1) * w.k].iter().map(|&v| i32::from(v)).sum());
     }
     let mut shape = a.shape.clone();
     *shape.last_mut().unwrap() = w.n;
@@ -184,6 +259,34 @@ mod tests {
                 assert_eq!(got[i * n + j], want, "({i},{j})");
             }
         }
+    }
+
+    /// The one-pass range and vectorized rounding against the spec's formula, term by term, over
+    /// lengths that leave every remainder of the eight lanes, ties included.
+    #[test]
+    fn dynamic_quantize_matches_the_spec_formula() {
+        for n in [1, 7, 8, 9, 100, 1001] {
+            let v: Vec<f32> = (0..n).map(|i| ((i * 7919 % 1000) as f32 - 400.0) / 37.0).chain([0.5, -2.5]).collect();
+            let [q, s, z] = dynamic_quantize(&Tensor::f32(vec![v.len()], v.clone()).unwrap()).unwrap();
+            let min = v.iter().copied().fold(0f32, f32::min);
+            let max = v.iter().copied().fold(0f32, f32::max);
+            let scale = (max - min) / 255.0;
+            let zp = ((-min / scale).clamp(0.0, 255.0)).round_ties_even();
+            let want: Vec<u8> =
+                v.iter().map(|&x| ((x / scale).round_ties_even() + zp).clamp(0.0, 255.0) as u8).collect();
+            assert_eq!(s.as_f32().unwrap(), &[scale]);
+            assert_eq!(z.data, Data::U8(vec![zp as u8]));
+            assert_eq!(q.data, Data::U8(want), "n = {n}");
+        }
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            for at in [0, 5, 9] {
+                let mut v = vec![1.0f32; 10];
+                v[at] = bad;
+                assert!(dynamic_quantize(&Tensor::f32(vec![10], v).unwrap()).is_err(), "{bad} at {at}");
+            }
+        }
+        let [q, s, z] = dynamic_quantize(&Tensor::f32(vec![3], vec![0.0; 3]).unwrap()).unwrap();
+        assert_eq!((q.data, s.as_f32().unwrap()[0], z.data), (Data::U8(vec![0; 3]), 1.0, Data::U8(vec![0])));
     }
 
     #[test]
