@@ -166,7 +166,7 @@ test("a renderer killed mid-write leaves every profile as it was before or after
         state: ({ listed, raw }) => {
           if (!sameMap(textsOf(listed), v3Texts)) return "PARTIAL";
           if (raw.version === 3 && !raw.stores.includes("settings")) return "before";
-          return raw.version === 5 && raw.stores.includes("settings") && raw.stores.includes("judgments") ? "after" : "PARTIAL";
+          return raw.version === 6 && raw.stores.includes("settings") && raw.stores.includes("judgments") ? "after" : "PARTIAL";
         },
       },
     };

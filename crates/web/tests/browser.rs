@@ -376,6 +376,35 @@ async fn two_tabs_writing_at_once_lose_nothing_and_never_duplicate() {
     b.close();
 }
 
+/// A connection keeps what it last listed until a write anywhere replaces the profile's
+/// generation: another tab's edit, delete, add or clear is seen on the very next list.
+#[wasm_bindgen_test]
+async fn a_list_kept_in_memory_never_hides_another_tabs_write() {
+    let user = unique_name("memo");
+    let (a, b) = (open(&user).await, open(&user).await);
+    let sails = add(&a, "The user sails.").await;
+    let rows = add(&a, "The user rows.").await;
+    assert_eq!(texts(&a).await, ["The user sails.", "The user rows."]);
+    assert_eq!(texts(&a).await, ["The user sails.", "The user rows."], "a second list, from memory, is the same");
+    let _: serde_json::Value =
+        ok(b.update(s(&sails.id).unchecked_into(), s("The user sails dinghies.").unchecked_into())).await;
+    assert_eq!(texts(&a).await, ["The user sails dinghies.", "The user rows."], "b's edit");
+    let _: bool = ok(b.remove(s(&rows.id).unchecked_into())).await;
+    assert_eq!(texts(&a).await, ["The user sails dinghies."], "b's delete");
+    add(&b, "The user swims.").await;
+    assert_eq!(texts(&a).await, ["The user sails dinghies.", "The user swims."], "b's add");
+    ok::<()>(b.clear()).await;
+    assert!(texts(&a).await.is_empty(), "b's clear");
+    // A write of a's own that fails changes nothing, and a's next list still reads the truth.
+    add(&a, "The user cycles.").await;
+    let bad = code_of(a.import_json(s("{not json").unchecked_into(), None)).await;
+    assert_eq!(bad, "E_INVALID_INPUT");
+    assert_eq!(texts(&b).await, ["The user cycles."]);
+    assert_eq!(texts(&a).await, ["The user cycles."]);
+    a.close();
+    b.close();
+}
+
 #[wasm_bindgen_test]
 async fn a_database_deleted_by_another_tab_closes_cleanly_and_can_be_reopened() {
     let user = unique_name("deleted");

@@ -23,6 +23,44 @@ pub(super) async fn key_record(tx: &Transaction<'_>) -> Result<Option<JsValue>> 
     Ok(record.filter(|r| r.is_object()))
 }
 
+/// The settings record every attribute or vector write replaces, in its own transaction: a
+/// connection whose last full read saw the same value may reuse what it read (`Memo`).
+const GENERATION_KEY: &str = "generation";
+
+/// The profile's generation as read within `tx` (a transaction over `settings`); `None` until
+/// the first write since schema v6.
+pub(super) async fn generation(tx: &Transaction<'_>) -> Result<Option<String>> {
+    let store = tx.object_store(SETTINGS).map_err(map_err)?;
+    let record: Option<JsValue> = store.get(GENERATION_KEY).primitive().map_err(map_err)?.await.map_err(map_err)?;
+    Ok(record.and_then(|r| js_sys::Reflect::get(&r, &"value".into()).ok()).and_then(|v| v.as_string()))
+}
+
+/// Within a write transaction over `settings`: a new generation, unique across tabs (random), so
+/// every other connection's memo stops matching once this transaction commits.
+pub(super) async fn bump_generation(tx: &Transaction<'_>) -> Result<()> {
+    let record = js_sys::Object::new();
+    let value = format!("{:016x}{:016x}", random_u64(), random_u64());
+    for (k, v) in [("id", GENERATION_KEY), ("value", value.as_str())] {
+        js_sys::Reflect::set(&record, &k.into(), &v.into())
+            .map_err(|_| Error::Storage("could not build the generation record".into()))?;
+    }
+    let store = tx.object_store(SETTINGS).map_err(map_err)?;
+    store.put(JsValue::from(record)).primitive().map_err(map_err)?.await.map_err(map_err)?;
+    Ok(())
+}
+
+/// Within a write transaction over `settings`: no generation, which no memo matches.
+pub(super) async fn drop_generation(tx: &Transaction<'_>) -> Result<()> {
+    let store = tx.object_store(SETTINGS).map_err(map_err)?;
+    store.delete(GENERATION_KEY).await.map_err(map_err)?;
+    Ok(())
+}
+
+fn random_u64() -> u64 {
+    let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (half() << 32) | half()
+}
+
 /// Within `tx`: empties the store `name`, then puts `records`.
 pub(super) async fn replace_in<T: Serialize>(tx: &Transaction<'_>, name: &str, records: &[T]) -> Result<()> {
     let store = tx.object_store(name).map_err(map_err)?;
@@ -114,5 +152,7 @@ pub(super) fn migrate(old_version: u32, db: &Database) -> indexed_db_futures::Re
     if old_version < 5 {
         db.create_object_store(JUDGMENTS).with_key_path("id".into()).build()?;
     }
+    // v6 adds no store: it is the first version whose writers replace the `generation` record,
+    // and the bump keeps connections of older code (which would not) from writing beside it.
     Ok(())
 }

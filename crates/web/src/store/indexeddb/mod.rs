@@ -8,6 +8,8 @@
 //! - v4: `settings` (key `id`), the user's privacy settings (record `privacy`) and, for an
 //!   encrypted profile, its keys (record `keys`).
 //! - v5: `judgments` (key `id`), the user's review decisions as stage-1 judgments.
+//! - v6: every attribute or vector write also replaces the `settings` record `generation`, so a
+//!   connection can keep what it last read of both (`Memo`) until another write happens.
 //!
 //! An encrypted profile (`open(user, true)`, see `sealer`) stores every attribute, disclosure,
 //! vector and judgment sealed; the first encrypted open of a plaintext profile seals what is there.
@@ -31,7 +33,9 @@ mod rows;
 mod sealing;
 
 pub use idb::database_name;
-use idb::{commit, key_record, map_err, map_open_err, migrate, replace_in};
+use idb::{
+    bump_generation, commit, drop_generation, generation, key_record, map_err, map_open_err, migrate, replace_in,
+};
 use rows::{Keyed, SettingsRow, Stored, StoredRow};
 
 use super::sealer::Sealer;
@@ -43,7 +47,7 @@ use discreet::sensitive::PrivacySettings;
 use discreet::vector_cache::CachedVector;
 use discreet::Store;
 
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 const ATTRIBUTES: &str = "attributes";
 const NORM_INDEX: &str = "norm";
 const DISCLOSURES: &str = "disclosures";
@@ -60,7 +64,17 @@ pub struct IndexedDbStore {
     /// Set when the connection was closed, by us or because another tab
     /// needs to upgrade the schema.
     closed: Rc<Cell<bool>>,
+    memo: RefCell<Memo>,
     _on_version_change: Closure<dyn FnMut()>,
+}
+
+/// The attributes and vectors this connection last read in full, and the generation they were
+/// read at. A select reads both every turn: over 10,000 attributes that was most of its time
+/// (hundreds of ms of IndexedDB reads and decoding; for a sealed profile, one decryption per row).
+#[derive(Default)]
+struct Memo {
+    attributes: Option<(Option<String>, Vec<Attribute>)>,
+    vectors: Option<(Option<String>, Vec<CachedVector>)>,
 }
 
 impl IndexedDbStore {
@@ -133,7 +147,7 @@ impl IndexedDbStore {
             raw.close();
         });
         sys.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
-        IndexedDbStore { db, sealer: None, closed, _on_version_change: on_version_change }
+        IndexedDbStore { db, sealer: None, closed, memo: RefCell::default(), _on_version_change: on_version_change }
     }
 
     pub fn close(&self) {
@@ -161,11 +175,15 @@ impl Store for IndexedDbStore {
     }
 
     async fn list(&self) -> Result<Vec<Attribute>> {
-        let rows: Vec<StoredRow> = self.read_raw(ATTRIBUTES).await?;
+        let (at, rows) = match self.read_unless_held(ATTRIBUTES, |m| m.attributes.as_ref()).await? {
+            Fresh::Held(attributes) => return Ok(attributes),
+            Fresh::Read(at, rows) => (at, rows),
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.decode_row(row).await?);
         }
+        self.memo.borrow_mut().attributes = Some((at, out.clone()));
         Ok(out)
     }
 
@@ -188,7 +206,7 @@ impl Store for IndexedDbStore {
     }
 
     async fn delete(&self, id: &str) -> Result<bool> {
-        let tx = self.attribute_writer().await?;
+        let tx = self.attribute_writer(Change::Removes).await?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let existed = store.count().with_query(id).await.map_err(map_err)? > 0;
         store.delete(id).await.map_err(map_err)?;
@@ -203,7 +221,8 @@ impl Store for IndexedDbStore {
 
     async fn write_all(&self, clear_first: bool, attributes: &[Attribute]) -> Result<()> {
         let rows = self.encode_rows(attributes).await?;
-        let tx = self.attribute_writer().await?;
+        let change = if attributes.is_empty() { Change::Removes } else { Change::Writes };
+        let tx = self.attribute_writer(change).await?;
         let store = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         if clear_first {
             store.clear().map_err(map_err)?.await.map_err(map_err)?;
@@ -218,7 +237,13 @@ impl Store for IndexedDbStore {
     }
 
     async fn vectors(&self) -> Result<Vec<CachedVector>> {
-        self.read_all(VECTORS).await
+        let (at, stored) = match self.read_unless_held(VECTORS, |m| m.vectors.as_ref()).await? {
+            Fresh::Held(vectors) => return Ok(vectors),
+            Fresh::Read(at, stored) => (at, stored),
+        };
+        let vectors: Vec<CachedVector> = self.decode_all(VECTORS, stored).await?;
+        self.memo.borrow_mut().vectors = Some((at, vectors.clone()));
+        Ok(vectors)
     }
 
     /// Only for attributes still stored, checked in the same transaction: a select in one tab
@@ -229,7 +254,7 @@ impl Store for IndexedDbStore {
             return Ok(());
         }
         let records = self.encode_all(VECTORS, vectors).await?;
-        let tx = self.attribute_writer().await?;
+        let tx = self.attribute_writer(Change::Writes).await?;
         let attributes = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let store = tx.object_store(VECTORS).map_err(map_err)?;
         for (r, v) in records.iter().zip(vectors) {
@@ -280,10 +305,23 @@ impl Store for IndexedDbStore {
     }
 }
 
+#[derive(Clone, Copy)]
+pub(super) enum Change {
+    Writes,
+    Removes,
+}
+
+enum Fresh<T, R> {
+    Held(Vec<T>),
+    Read(Option<String>, Vec<R>),
+}
+
 impl IndexedDbStore {
     /// Attribute writes also touch the vector cache, in the same transaction.
-    async fn attribute_writer(&self) -> Result<Transaction<'_>> {
-        self.writer(&[ATTRIBUTES, VECTORS]).await
+    async fn attribute_writer(&self, change: Change) -> Result<Transaction<'_>> {
+        let tx = self.writer(&[ATTRIBUTES, VECTORS]).await?;
+        self.new_generation(&tx, change).await?;
+        Ok(tx)
     }
 
     /// A write transaction over `stores`. A connection opened before another tab encrypted the
@@ -298,6 +336,40 @@ impl IndexedDbStore {
             return Err(Error::Closed);
         }
         Ok(tx)
+    }
+
+    /// Within a write transaction: what every connection read before stops being reusable
+    /// (this one's at once, even if the write then fails: the next read simply reads again).
+    /// A write that only removes drops the generation instead of replacing it: deleting needs no
+    /// storage, so a full disk never stops the user from freeing space, and no memo is trusted
+    /// until the next write sets a new generation.
+    pub(super) async fn new_generation(&self, tx: &Transaction<'_>, change: Change) -> Result<()> {
+        *self.memo.borrow_mut() = Memo::default();
+        match change {
+            Change::Writes => bump_generation(tx).await,
+            Change::Removes => drop_generation(tx).await,
+        }
+    }
+
+    /// The memo's copy if the profile's generation is still the one it was read at, else every
+    /// raw record of `name` read in the same transaction as the generation they belong to.
+    async fn read_unless_held<T: Clone, R: DeserializeOwned>(
+        &self,
+        name: &str,
+        held: fn(&Memo) -> Option<&(Option<String>, Vec<T>)>,
+    ) -> Result<Fresh<T, R>> {
+        self.check_open()?;
+        let tx = self.db.transaction([name, SETTINGS]).build().map_err(map_err)?;
+        let at = generation(&tx).await?;
+        if let Some((seen, values)) = held(&self.memo.borrow()) {
+            // No generation (never written since v6, or last changed by a removal) proves nothing.
+            if at.is_some() && *seen == at {
+                return Ok(Fresh::Held(values.clone()));
+            }
+        }
+        let rows = idb::all_in::<R>(&tx, name).await?;
+        drop(tx);
+        Ok(Fresh::Read(at, rows))
     }
 
     async fn read_raw<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>> {

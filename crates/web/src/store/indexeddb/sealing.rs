@@ -65,6 +65,7 @@ impl IndexedDbStore {
             }
             let settings = tx.object_store(SETTINGS).map_err(map_err)?;
             settings.put(keys).primitive().map_err(map_err)?.await.map_err(map_err)?;
+            self.new_generation(&tx, Change::Writes).await?;
             replace_in(&tx, ATTRIBUTES, &rows).await?;
             replace_in(&tx, DISCLOSURES, &sealed_disclosures).await?;
             replace_in(&tx, VECTORS, &sealed_vectors).await?;
