@@ -39,6 +39,23 @@ async function selectBench(model, n) {
   return { fillMs, p50: percentile(times, 50), p95: percentile(times, 95) };
 }
 
+// A large profile (issue 19): 10,000 attributes imported at once, the first select computing every vector,
+// then warm selects; the wasm memory after them is its peak (wasm memory never shrinks).
+async function bigSelectBench(model, n) {
+  const d = await Discreet.open({ user: `bench-big-${n}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  d.useModel(model);
+  const file = { format: "discreet.attributes", version: 1, exportedAt: 0, attributes: Array.from({ length: n }, (_, i) => ({
+    id: `attr_bench${i}`, text: attributeText(i), reason: null, evidence: [], source: null, createdAt: i, updatedAt: i,
+    verdict: "accepted", verifierScore: null, sensitivity: "none", userEdited: false })) };
+  await d.importJson(JSON.stringify(file), { mode: "replace" });
+  const [fillMs] = await timed(() => d.select(PROMPTS[0]));
+  const times = [];
+  for (let i = 0; i < Math.max(ROUNDS, 30); i++) times.push((await timed(() => d.select(PROMPTS[i % PROMPTS.length])))[0]);
+  await d.clear();
+  d.close();
+  return { fillMs, p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
 // Issue 17's per-candidate cost over a 200-attribute profile (vectors already cached): `related`
 // (one encoding, cosine over the profile, the relation head on the five nearest) and a whole
 // one-candidate `ingestReply` (verify + relate + one write).
@@ -90,7 +107,7 @@ async function ortEncoder() {
 // Where the cold start goes (ms from navigation, then per phase).
 const phases = {};
 
-async function modelBench() {
+async function modelBench(exports) {
   let modelBytes = 0;
   const model = await RelevanceModel.load("./models/", { onProgress: (p) => { modelBytes = p.total; } });
   phases.relevance_model_ms = round(performance.now() - phases.mark);
@@ -113,6 +130,16 @@ async function modelBench() {
   };
   const [encoder, encoderOrt] = await compare(SIXTEEN, SIXTEEN_IDS, Math.max(ROUNDS, 30));
   const [encoderLong, encoderOrtLong] = await compare(LONG, LONG_IDS, Math.max(ROUNDS, 15));
+  const ratios = {
+    encoder_ms_discreet: round(percentile(encoder, 50)),
+    ...(ort ? { encoder_ms_ort: round(percentile(encoderOrt, 50)),
+                ratio_discreet_over_ort: round(percentile(encoder, 50) / percentile(encoderOrt, 50)) } : {}),
+    encoder_ms_discreet_128: round(percentile(encoderLong, 50)),
+    ...(ort ? { encoder_ms_ort_128: round(percentile(encoderOrtLong, 50)),
+                ratio_discreet_over_ort_128: round(percentile(encoderLong, 50) / percentile(encoderOrtLong, 50)) } : {}),
+  };
+  // `?only=encoder`: tools/bench.mjs reloads the page on the simd128 build for these figures alone.
+  if (params.get("only") === "encoder") return ratios;
   // One candidate per call, as `ingest` meets them: rules + two encodings + the head.
   const verifyTimes = [];
   for (let i = 0; i < Math.max(ROUNDS, 30); i++) {
@@ -123,17 +150,13 @@ async function modelBench() {
   const s50 = await selectBench(model, 50);
   const s200 = await selectBench(model, 200);
   const r200 = await relateBench(model, verifier, 200);
+  const big = params.get("big") === "0" ? null : await bigSelectBench(model, 10_000);
   return {
     cold_start_ms: round(coldStart),
     cold_start_phases: { page_ms: phases.page_ms, wasm_ms: phases.wasm_ms,
       relevance_model_ms: phases.relevance_model_ms, verifier_model_ms: phases.verifier_model_ms },
     model_bytes: modelBytes + verifierBytes,
-    encoder_ms_discreet: round(percentile(encoder, 50)),
-    ...(ort ? { encoder_ms_ort: round(percentile(encoderOrt, 50)),
-                ratio_discreet_over_ort: round(percentile(encoder, 50) / percentile(encoderOrt, 50)) } : {}),
-    encoder_ms_discreet_128: round(percentile(encoderLong, 50)),
-    ...(ort ? { encoder_ms_ort_128: round(percentile(encoderOrtLong, 50)),
-                ratio_discreet_over_ort_128: round(percentile(encoderLong, 50) / percentile(encoderOrtLong, 50)) } : {}),
+    ...ratios,
     verify_p50_ms: round(percentile(verifyTimes, 50)),
     verify_p95_ms: round(percentile(verifyTimes, 95)),
     select_p50_ms_50: round(s50.p50),
@@ -144,19 +167,23 @@ async function modelBench() {
     relate_p50_ms: round(percentile(r200.relate, 50)),
     relate_p95_ms: round(percentile(r200.relate, 95)),
     ingest_p50_ms_200: round(percentile(r200.ingest, 50)),
+    ...(big ? { select_p50_ms_10000: round(big.p50), select_p95_ms_10000: round(big.p95),
+                vector_fill_ms_10000: round(big.fillMs), wasm_memory_bytes_10000: exports.memory.buffer.byteLength } : {}),
   };
 }
 
 async function main() {
   const withModels = params.get("models") !== "0";
   // The build init() picks here (relaxed SIMD where the browser has it), reported as wasm_file.
-  const wasmUrl = new URL(`./pkg/${wasmFile()}`, location.href);
+  const build = params.get("build") === "simd128" ? "discreet_bg.wasm" : wasmFile();
+  const wasmUrl = new URL(`./pkg/${build}`, location.href);
   phases.page_ms = round(performance.now());
   // As an app loads it: streaming compilation overlaps the download.
-  await init({ module_or_path: wasmUrl });
+  const exports = await init({ module_or_path: wasmUrl });
   phases.mark = performance.now();
   phases.wasm_ms = round(phases.mark - phases.page_ms);
-  const models = withModels ? await modelBench() : {};
+  const models = withModels ? await modelBench(exports) : {};
+  if (params.get("only") === "encoder") return { ...models, wasm_file: build, user_agent: navigator.userAgent };
   const user = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const [openMs, d] = await timed(() => Discreet.open({ user }));
 
@@ -182,7 +209,7 @@ async function main() {
     [`export_ms_${N}`]: round(exportMs),
     [`import_replace_ms_${N}`]: round(importMs),
     open_ms: round(openMs),
-    wasm_file: wasmFile(),
+    wasm_file: build,
     wasm_bytes: wasm.byteLength,
     wasm_gzip_bytes: gz.byteLength,
     user_agent: navigator.userAgent,
