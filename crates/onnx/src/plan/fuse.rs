@@ -48,6 +48,9 @@ fn find(steps: &[Step], outputs: &[Source]) -> Option<Found> {
     let only_reader = |k: usize| readers.get(&k) == Some(&1);
     let made_by = |s: &Option<Source>| slot(s).and_then(|k| producer.get(&k).copied());
     let same_pair = |step: &Step, a: &Option<Source>, b: &Option<Source>| {
+        if step.inputs.len() != 2 {
+            return false;
+        }
         let (p, q) = (slot(&step.inputs[0]), slot(&step.inputs[1]));
         let (a, b) = (slot(a), slot(b));
         a.is_some() && b.is_some() && ((p, q) == (a, b) || (p, q) == (b, a))
@@ -66,6 +69,7 @@ fn find(steps: &[Step], outputs: &[Source]) -> Option<Found> {
         let Some(mi) = steps.iter().position(|s| {
             matches!(&s.op, Op::MatMulInteger(Some(w)) if w.k() > 0 && w.k() % 4 == 0)
                 && s.inputs.len() == 3
+                && !s.outputs.is_empty()
                 && slot(&s.inputs[0]) == Some(q.outputs[0])
                 && slot(&s.inputs[2]) == Some(q.outputs[2])
         }) else {
@@ -76,6 +80,9 @@ fn find(steps: &[Step], outputs: &[Source]) -> Option<Found> {
         }
         let Some(mul) = made_by(&a2).filter(|&i| matches!(steps[i].op, Op::Arith(Arith::Mul))) else { continue };
         let Some(abs) = made_by(&a3).filter(|&i| matches!(steps[i].op, Op::Unary(Unary::Abs))) else { continue };
+        if steps[abs].inputs.len() != 1 {
+            continue;
+        }
         let Some(sub) = made_by(&steps[abs].inputs[0]).filter(|&i| matches!(steps[i].op, Op::Arith(Arith::Sub))) else {
             continue;
         };
