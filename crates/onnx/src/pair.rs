@@ -16,16 +16,14 @@ const BLOCK: usize = 64;
 pub struct PairWeights {
     d: usize,
     all: PackedWeights,
-    split: Option<(PackedWeights, PackedWeights)>,
+    head: PackedWeights,
+    tail: PackedWeights,
 }
 
 impl PairWeights {
     /// `None` unless the weights take exactly the four feature blocks of `d` values.
     pub fn new(all: PackedWeights, d: usize) -> Option<Self> {
-        (d > 0 && all.k() == 4 * d).then(|| {
-            let split = Some((all.rows(0, d), all.rows(d, 4 * d)));
-            PairWeights { d, all, split }
-        })
+        (d > 0 && all.k() == 4 * d).then(|| PairWeights { d, head: all.rows(0, d), tail: all.rows(d, 4 * d), all })
     }
 }
 
@@ -66,15 +64,14 @@ pub fn pair_matmul(x: &Tensor, y: &Tensor, w: &PairWeights) -> Result<[Tensor; 3
     let (scale, zp) = quantization(min, max);
     let cols = w.all.n();
     // With one x row, its u8 values and their products are the same in every row: computed once.
-    let (fixed, weights) = match (&w.split, one_row) {
-        (Some((head, tail)), true) => {
-            let mut qx = vec![0u8; head.kp()];
-            quantize_into(xv, scale, zp, &mut qx[..d]);
-            let mut dots = vec![0i32; cols];
-            head.dots(&qx, 1, &mut dots);
-            (Some((dots, qx[..d].iter().map(|&v| i32::from(v)).sum::<i32>())), tail)
-        }
-        _ => (None, &w.all),
+    let (fixed, weights) = if one_row {
+        let mut qx = vec![0u8; w.head.kp()];
+        quantize_into(xv, scale, zp, &mut qx[..d]);
+        let mut dots = vec![0i32; cols];
+        w.head.dots(&qx, 1, &mut dots);
+        (Some((dots, qx[..d].iter().map(|&v| i32::from(v)).sum::<i32>())), &w.tail)
+    } else {
+        (None, &w.all)
     };
     let kp = weights.kp();
     let mut out = vec![0i32; n * cols];
