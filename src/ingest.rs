@@ -82,7 +82,8 @@ pub enum OutcomeAction {
 pub struct RelatedAttribute {
     pub id: String,
     pub text: String,
-    /// The relation head's probability of the relation acted on (`same` or `updates`).
+    /// The relation head's probability of the relation acted on (`same` or `updates`); 1 when the
+    /// records' own history links them (a replaced fact said again replaces what had replaced it).
     pub score: f32,
 }
 
@@ -276,6 +277,12 @@ fn says_again(old: &Attribute, c: &Candidate, observed_at: Option<f64>, now: f64
         && observed_at.zip(ended).is_none_or(|(o, e)| o > e)
 }
 
+/// The pool's index of the current record that replaced `past` (a replaced fact said again).
+fn replacer(past: Option<&Attribute>, pool: &Pool) -> Option<usize> {
+    let by = past?.superseded_by.as_deref()?;
+    pool.records.iter().position(|a| a.id == by && a.superseded_by.is_none())
+}
+
 /// A fact said again after it was replaced or expired: its record (the store keeps one per
 /// text) is current again, with the new support and the verifier's verdict on what was said.
 fn revive(old: &Attribute, new: &Attribute, now: f64) -> Attribute {
@@ -363,8 +370,9 @@ impl<S: Store, E: Env> Profile<S, E> {
                 Some(old) => (revive(old, &new, now), Written::Changed),
                 None => (new.clone(), Written::New),
             };
-            let outcome = match pool.link(encoder, &new.text, &vector, now)? {
-                Link::Same(i, p) => {
+            let holder = replacer(past, &pool);
+            let outcome = match (pool.link(encoder, &new.text, &vector, now)?, holder) {
+                (Link::Same(i, p), _) => {
                     let r = pool.related(i, p);
                     let free = !stored.iter().any(|s| s.id != r.id && s.normalized() == new.normalized());
                     let accepted = v.verdict == Verdict::Accepted;
@@ -395,7 +403,7 @@ impl<S: Store, E: Env> Profile<S, E> {
                     }
                     Outcome { action: OutcomeAction::Merged, text, id: None, related: Some(r), explanation }
                 }
-                Link::Updates(i, p) if v.verdict == Verdict::Accepted => {
+                (Link::Updates(i, p), _) if v.verdict == Verdict::Accepted => {
                     let r = pool.related(i, p);
                     supersede(pool.change(i), &record.id, now);
                     let explanation = format!("updated: {:?} -> {:?}", r.text, record.text);
@@ -404,7 +412,7 @@ impl<S: Store, E: Env> Profile<S, E> {
                 }
                 // A replacement the head is unsure of, or by a candidate the verifier doubts:
                 // a doubtful fact never retires one the user relies on.
-                Link::Updates(i, p) | Link::MayUpdate(i, p) => {
+                (Link::Updates(i, p) | Link::MayUpdate(i, p), _) => {
                     let r = pool.related(i, p);
                     record.verdict = Verdict::Review;
                     record.may_replace = Some(r.id.clone());
@@ -412,7 +420,26 @@ impl<S: Store, E: Env> Profile<S, E> {
                     let id = Some(record.id.clone());
                     Outcome { action: OutcomeAction::HeldForReview, text, id, related: Some(r), explanation }
                 }
-                Link::None => {
+                (Link::None, Some(j)) => {
+                    // Its own history names the aspect and the value that holds it now: said again
+                    // later, the old value replaces that one in turn (Lyon, Madrid, back to Lyon),
+                    // so two values of one aspect never stand side by side. A doubtful saying only
+                    // asks (the rule of every replacement).
+                    let r = pool.related(j, 1.0);
+                    let id = Some(record.id.clone());
+                    if v.verdict == Verdict::Accepted {
+                        supersede(pool.change(j), &record.id, now);
+                        let explanation =
+                            format!("updated: {:?} -> {:?} (said again after it was replaced)", r.text, record.text);
+                        Outcome { action: OutcomeAction::Replaces, text, id, related: Some(r), explanation }
+                    } else {
+                        record.verdict = Verdict::Review;
+                        record.may_replace = Some(r.id.clone());
+                        let explanation = format!("held for review: said again, may replace {:?}", r.text);
+                        Outcome { action: OutcomeAction::HeldForReview, text, id, related: Some(r), explanation }
+                    }
+                }
+                (Link::None, None) => {
                     let explanation = match (past, record.verdict) {
                         (Some(_), _) => "current again: said again after it was replaced or expired".to_string(),
                         (None, Verdict::Review) => format!("added for review: {}", v.explanation),

@@ -135,7 +135,23 @@ impl<S: Store, E: Env> Profile<S, E> {
         Ok(attribute)
     }
 
+    /// Deletes attribute `id` for real. What it had replaced holds again, as after an undo: a
+    /// replacement that is gone must not keep hiding the fact it replaced. Restored first, so a
+    /// failed delete leaves both current rather than neither.
     pub async fn remove(&self, id: &str) -> Result<bool> {
+        let now = clock_ms(self.env.now_ms());
+        let restored: Vec<Attribute> = (self.store.list().await?.into_iter())
+            .filter(|a| a.superseded_by.as_deref() == Some(id))
+            .map(|mut a| {
+                a.superseded_by = None;
+                a.superseded_at = None;
+                a.touch(now);
+                a
+            })
+            .collect();
+        if !restored.is_empty() {
+            self.store.write_all(false, &restored).await?;
+        }
         self.store.delete(id).await
     }
 

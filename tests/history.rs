@@ -157,11 +157,21 @@ fn a_fact_said_again_after_it_was_replaced_or_expired_comes_back() {
         assert_eq!((back.superseded_by.as_deref(), back.superseded_at), (None, None));
         assert_eq!(back.evidence, ["I live in Lyon"], "with what was said");
         assert_eq!(p.list().await.unwrap().len(), 2);
-        // With no change cue ("lives in", not "moved back to") the head reads the pair as unrelated
-        // (a limit the model card names): Lyon comes back beside Madrid, and nothing else changes.
-        assert_eq!(outcome.action, OutcomeAction::Added, "{report:#?}");
-        assert!(outcome.explanation.contains("current again"), "{}", outcome.explanation);
-        assert_eq!(report.updated.len(), 1, "{report:#?}");
+        // The head reads "lives in Lyon" next to "relocated to Madrid" as unrelated (no change cue),
+        // but Lyon's own history says Madrid holds its aspect now: Lyon replaces Madrid in turn, so
+        // two places never stand side by side, and Madrid keeps its history.
+        assert_eq!(outcome.action, OutcomeAction::Replaces, "{report:#?}");
+        assert!(outcome.explanation.contains("said again after it was replaced"), "{}", outcome.explanation);
+        let related = outcome.related.as_ref().unwrap();
+        assert_eq!((related.id.as_str(), related.score), (madrid.id.as_str(), 1.0), "{report:#?}");
+        assert_eq!(report.updated.len(), 2, "{report:#?}");
+        let old_madrid = p.get(&madrid.id).await.unwrap();
+        assert_eq!(old_madrid.superseded_by.as_deref(), Some(lyon.id.as_str()));
+        assert!(!old_madrid.is_current(2_000_000_000_000.0));
+        let chain: Vec<String> = p.history(&lyon.id).await.unwrap().into_iter().map(|a| a.text).collect();
+        assert_eq!(chain, ["The user relocated to Madrid for work.", "The user lives in Lyon."]);
+        // Undo puts Madrid back, as for any replacement.
+        p.undo_replacement(&madrid.id).await.unwrap();
         assert!(p.get(&madrid.id).await.unwrap().is_current(2_000_000_000_000.0));
 
         let japan = stored(&p, "The user is travelling in Japan this month.").await;
@@ -444,4 +454,28 @@ fn a_record_confirmed_before_it_was_observed_still_imports() {
     a.confirmed_at = Some(5.0);
     let parsed = discreet::exchange::parse(&discreet::exchange::to_json(vec![a], 0.0).unwrap()).unwrap();
     assert_eq!((parsed[0].observed_at, parsed[0].confirmed_at), (10.0, Some(10.0)));
+}
+
+#[test]
+fn deleting_a_replacement_gives_back_the_fact_it_replaced() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+        let madrid = report.stored[0].clone();
+        assert!(p.remove(&madrid.id).await.unwrap());
+        let back = p.get(&lyon.id).await.unwrap();
+        assert_eq!((back.superseded_by.as_deref(), back.superseded_at), (None, None), "no dangling replacement");
+        assert!(back.is_current(2_000_000_000_000.0));
+        assert_eq!(p.history(&lyon.id).await.unwrap().len(), 1);
+        assert_eq!(p.list().await.unwrap().len(), 1);
+        // Deleting what replaced nothing touches nothing else.
+        let piano = stored(&p, "The user plays the piano.").await;
+        let before = p.get(&lyon.id).await.unwrap();
+        assert!(p.remove(&piano.id).await.unwrap());
+        assert_eq!(p.get(&lyon.id).await.unwrap(), before);
+        assert!(!p.remove(&piano.id).await.unwrap(), "already gone");
+    });
 }
