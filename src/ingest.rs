@@ -12,7 +12,7 @@ use crate::attribute::{
 use crate::env::Env;
 use crate::error::Result;
 use crate::extract::{parse_extraction, Candidate, ChatMessage, Role};
-use crate::history::supersede;
+use crate::history::{chain, supersede};
 use crate::model::{RelevanceModel, VerifierModel};
 use crate::profile::{best_effort, Profile};
 use crate::relate::{self, Related, Relation};
@@ -277,10 +277,12 @@ fn says_again(old: &Attribute, c: &Candidate, observed_at: Option<f64>, now: f64
         && observed_at.zip(ended).is_none_or(|(o, e)| o > e)
 }
 
-/// The pool's index of the current record that replaced `past` (a replaced fact said again).
-fn replacer(past: Option<&Attribute>, pool: &Pool) -> Option<usize> {
-    let by = past?.superseded_by.as_deref()?;
-    pool.records.iter().position(|a| a.id == by && a.superseded_by.is_none())
+/// The pool's index of the aspect's current value, for a replaced fact `past` said again: the end
+/// of the chain that replaced it (Lyon -> Madrid -> Berlin: Berlin), when that one is current.
+fn replacer(past: Option<&Attribute>, stored: &[Attribute], pool: &Pool) -> Option<usize> {
+    let past = past?;
+    let end = chain(stored, past.superseded_by.as_deref()?).ok()?.pop()?;
+    pool.records.iter().position(|a| a.id == end.id && a.id != past.id)
 }
 
 /// A fact said again after it was replaced or expired: its record (the store keeps one per
@@ -370,7 +372,7 @@ impl<S: Store, E: Env> Profile<S, E> {
                 Some(old) => (revive(old, &new, now), Written::Changed),
                 None => (new.clone(), Written::New),
             };
-            let holder = replacer(past, &pool);
+            let holder = replacer(past, &stored, &pool);
             let outcome = match (pool.link(encoder, &new.text, &vector, now)?, holder) {
                 (Link::Same(i, p), _) => {
                     let r = pool.related(i, p);

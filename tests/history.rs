@@ -479,3 +479,25 @@ fn deleting_a_replacement_gives_back_the_fact_it_replaced() {
         assert!(!p.remove(&piano.id).await.unwrap(), "already gone");
     });
 }
+
+#[test]
+fn a_fact_said_again_replaces_the_current_end_of_its_chain() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
+        let madrid = report.stored[0].clone();
+        let report = ingest(&p, &m, "The user relocated to Berlin for work.", "I relocated to Berlin for work").await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, madrid.id, "{report:#?}");
+        let berlin = report.stored[0].clone();
+        // Lyon was replaced by Madrid, which Berlin replaced since: Berlin holds the aspect now.
+        let report = ingest_all(&p, &m, &[("The user lives in Lyon.", "I live in Lyon")], 1_900_000_000_000.0).await;
+        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, berlin.id, "{report:#?}");
+        let current: Vec<String> =
+            (p.list().await.unwrap().into_iter()).filter(|a| a.is_current(2_000_000_000_000.0)).map(|a| a.id).collect();
+        assert_eq!(current, [lyon.id.clone()], "one place at a time");
+    });
+}
