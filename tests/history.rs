@@ -501,3 +501,29 @@ fn a_fact_said_again_replaces_the_current_end_of_its_chain() {
         assert_eq!(current, [lyon.id.clone()], "one place at a time");
     });
 }
+
+#[test]
+fn a_doubtful_candidate_never_retires_a_stored_fact_it_is_held_for_review() {
+    let m = models();
+    block_on(async {
+        let p = profile();
+        let lyon = stored(&p, "The user lives in Lyon.").await;
+        // A question about Madrid's weather is weak support for a move: the verifier doubts it.
+        let conversation = [ChatMessage::new(Role::User, "what is the weather in Madrid this weekend?".to_string())];
+        let items = serde_json::json!([{ "attribute": "The user has moved to Madrid.",
+            "reason": "They asked about the weather in Madrid.", "evidence": ["what is the weather in Madrid"], "confidence": 0.6 }]);
+        let reply = format!("```json\n{items}\n```");
+        let options = IngestArgs { conversation_id: Some("c1".into()), observed_at: Some(1_700_000_000_000.0) };
+        let report = p.ingest(&m.0, &m.1, &conversation, &options, &reply).await.unwrap();
+        let outcome = &report.outcomes[0];
+        assert_eq!(outcome.action, OutcomeAction::HeldForReview, "{report:#?}");
+        assert_eq!(outcome.related.as_ref().unwrap().id, lyon.id, "{report:#?}");
+        let held = p.get(outcome.id.as_deref().unwrap()).await.unwrap();
+        assert_eq!((held.verdict, held.may_replace.as_deref()), (Verdict::Review, Some(lyon.id.as_str())));
+        assert!(p.get(&lyon.id).await.unwrap().is_current(2_000_000_000_000.0), "Lyon still holds");
+        // The user's "no" keeps Lyon; nothing was retired on the model's word alone.
+        p.review(&held.id, &ReviewDecision { action: ReviewAction::Delete, text: None, kind: None }).await.unwrap();
+        assert!(p.get(&lyon.id).await.unwrap().is_current(2_000_000_000_000.0));
+        assert_eq!(p.list().await.unwrap().len(), 1);
+    });
+}
