@@ -71,7 +71,18 @@ def class_weights(y):
     return np.where(y > 0.5, 0.5 / rate, 0.5 / (1 - rate)).astype(np.float32)
 
 
-def training_rows(args, human_rows, facts_train, pool, pool_targets):
+def teacher_rows(path: Path | None) -> list[tuple[str, str, float]]:
+    """teacher.py's scores of the fact prompts' unlabeled pairs (each fact prompt with other prompts'
+    facts and with human-data attributes; each fact with human prompts): what a cross-encoder,
+    which reads prompt and attribute together, thinks of a fact next to a prompt it was not
+    written for. The authored labels of the same file are trained on as labels already."""
+    if path is None:
+        return []
+    t = json.loads(path.read_text())
+    return [(r["prompt"], r["attribute"], float(1 / (1 + np.exp(-r["logit"])))) for r in t["facts_pool"] if r["label"] is None]
+
+
+def training_rows(args, human_rows, facts_train, pool, pool_targets, teacher=()):
     """Pairs, targets and weights: each source's total weight is set relative to the human labels."""
     hy = np.array([r["relevant"] for r in human_rows], np.float32)
     fy = np.array([r["relevant"] for r in facts_train], np.float32)
@@ -79,8 +90,10 @@ def training_rows(args, human_rows, facts_train, pool, pool_targets):
     fw = class_weights(fy) * np.where(fy > 0.5, args.fact_pos, 1.0)
     fw *= args.facts_weight * hw.sum() / fw.sum()
     pw = np.full(len(pool), args.pool_weight * hw.sum() / len(pool), np.float32)
-    pairs = [(r["prompt"], r["attribute"]) for r in human_rows + facts_train] + pool
-    return pairs, np.concatenate([hy, fy, pool_targets]), np.concatenate([hw, fw, pw])
+    tw = np.full(len(teacher), args.teacher_weight * hw.sum() / max(1, len(teacher)), np.float32)
+    ty = np.array([t for _, _, t in teacher], np.float32)
+    pairs = [(r["prompt"], r["attribute"]) for r in human_rows + facts_train] + pool + [(p, a) for p, a, _ in teacher]
+    return pairs, np.concatenate([hy, fy, pool_targets, ty]), np.concatenate([hw, fw, pw, tw])
 
 
 def train(u, v, y, w, seed, args) -> Head:
@@ -129,18 +142,48 @@ def auc(scores, labels) -> float:
     return float((ranks[y].sum() - y.sum() * (y.sum() + 1) / 2) / (y.sum() * (~y).sum()))
 
 
-def figures(scores_of, threshold, dev, facts_dev) -> dict:
-    """Human dev (F1, kappa, AUC, selection) and facts dev at one threshold."""
+def suite_rows(facts_dev, profiles, dev_users, traits=13, seed=0):
+    """The issue's concrete-fact suite, rebuilt from dev: each facts-dev prompt with its facts and
+    13 attributes drawn from the dev users' extracted profiles (generic traits of the kind the
+    study's profiles are full of, counted as not relevant to an everyday request)."""
+    rng = np.random.default_rng(seed)
+    pool = sorted({a["attribute"] for p in profiles if p["user"] in dev_users for a in p["attributes"]})
+    rows = []
+    for group in sorted({r["group"] for r in facts_dev}):
+        lines = [r for r in facts_dev if r["group"] == group]
+        rows += [dict(r) for r in lines if r["kind"] == "fact"]
+        rows += [{"group": group, "prompt": lines[0]["prompt"], "attribute": a, "relevant": False, "kind": "profile"}
+                 for a in rng.choice(pool, traits, replace=False)]
+    return rows
+
+
+def suite_figures(rows, scores, threshold) -> dict:
+    selected = np.asarray(scores) >= threshold
+    kind = np.array([r["kind"] for r in rows])
+    ranks = []
+    for group in sorted({r["group"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["group"] == group]
+        order = sorted(idx, key=lambda i: -scores[i])
+        ranks.append(min(order.index(i) for i in idx if rows[i]["kind"] == "fact") + 1)
+    return {"fact_selected": float(selected[kind == "fact"].mean()), "profile_selected": float(selected[kind == "profile"].mean()),
+            "best_fact_rank_median": float(np.median(ranks)), "best_fact_first": float(np.mean(np.array(ranks) == 1))}
+
+
+def figures(scores_of, threshold, dev, facts_dev, suite=()) -> dict:
+    """Human dev (F1, kappa, AUC, selection), facts dev and the suite at one threshold."""
     s = scores_of([(r["prompt"], r["attribute"]) for r in dev])
     labels = [r["relevant"] for r in dev]
     m = common.binary_metrics(labels, s >= threshold)
     human = {k: m[k] for k in ("f1", "kappa", "precision", "recall", "selection_rate", "human_rate")}
     human["auc"] = auc(s, labels)
     fs = scores_of([(r["prompt"], r["attribute"]) for r in facts_dev])
-    return {"threshold": threshold, "human_dev": human, "facts_dev": common.facts_metrics(facts_dev, fs, threshold)}
+    out = {"threshold": threshold, "human_dev": human, "facts_dev": common.facts_metrics(facts_dev, fs, threshold)}
+    if suite:
+        out["suite_dev"] = suite_figures(suite, scores_of([(r["prompt"], r["attribute"]) for r in suite]), threshold)
+    return out
 
 
-def export(head, threshold, vectors, args, dev, facts_dev, per_seed):
+def export(head, threshold, vectors, args, dev, facts_dev, suite, per_seed):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     common.WORK.mkdir(parents=True, exist_ok=True)
@@ -156,7 +199,7 @@ def export(head, threshold, vectors, args, dev, facts_dev, per_seed):
     quantize_dynamic(str(f32), str(path), per_channel=True, weight_type=QuantType.QInt8)
     session = ort_head(path)
     scores_of = lambda pairs: vectors.head_scores(session, pairs)  # noqa: E731
-    shipped = figures(scores_of, threshold, dev, facts_dev)
+    shipped = figures(scores_of, threshold, dev, facts_dev, suite)
     manifest_path = args.out / "relevance.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["version"] = args.version
@@ -166,11 +209,13 @@ def export(head, threshold, vectors, args, dev, facts_dev, per_seed):
     manifest["training"] = {
         "script": "models/train/joint_head.py", "human_labels": args.human_sources, "with_dev": args.with_dev,
         "facts_weight": args.facts_weight, "fact_pos": args.fact_pos, "pool_weight": args.pool_weight,
+        "teacher": str(args.teacher) if args.teacher else None, "teacher_weight": args.teacher_weight if args.teacher else None,
         "epochs": args.epochs, "lr": args.lr, "human_rate": args.human_rate, "rate_factor": args.rate_factor,
         "threshold_from": "out-of-fold scores (5 folds by prompt) of the human-judged pairs, selected at rate_factor x their human rate",
     }
     manifest["dev"] = shipped["human_dev"] | {"in_training": args.with_dev}
     manifest["dev_facts"] = shipped["facts_dev"]
+    manifest["dev_suite"] = shipped["suite_dev"]
     manifest["dev_over_seeds"] = per_seed
     manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
 
@@ -197,6 +242,8 @@ def main():
     ap.add_argument("--pool-weight", type=float, default=3.0, help="total weight of the anchor's pool relative to the human labels")
     ap.add_argument("--rate-factor", type=float, default=1.1,
                     help="select this multiple of the human rate (out of fold): F1 rewards recall at this precision, and 1.1x stays well inside 0.8-1.25x")
+    ap.add_argument("--teacher", type=Path, default=None, help="teacher.py's output: distil its scores of the fact prompts' unlabeled pairs")
+    ap.add_argument("--teacher-weight", type=float, default=0.3, help="total weight of those pairs relative to the human labels")
     ap.add_argument("--skip-traits", action="store_true", help="train on the facts' fact / near_miss / other_fact lines only")
     ap.add_argument("--anchor", type=Path, default=common.MODELS / "relevance-head.int8.onnx",
                     help="the head whose pool scores are distilled (the shipped v1 head)")
@@ -215,7 +262,9 @@ def main():
     judged = relevance_judgments(args.judgments)
     vectors = Vectors()
     anchor = ort_head(args.anchor)
+    teacher = teacher_rows(args.teacher)
     dev_users = {r["user"] for r in data["dev"]}
+    suite = suite_rows(facts_dev, profiles, dev_users)
 
     def pool_of(with_dev):
         """Every LIMA prompt x every profile attribute, scored by the anchor. Label-free, but the
@@ -230,12 +279,12 @@ def main():
         pool, pool_targets = pool_of(with_dev)
         human = data["train"] + data["pilot"] + judged + (data["dev"] if with_dev else [])
         human_rate = float(np.mean([r["relevant"] for r in human]))
-        pairs, y, w = training_rows(args, human, facts_train, pool, pool_targets)
+        pairs, y, w = training_rows(args, human, facts_train, pool, pool_targets, teacher)
         u, v = vectors.pairs(pairs)
         head = train(u, v, y, w, seed, args)
         scores_of = lambda ps: torch_scores(head, *vectors.pairs(ps))  # noqa: E731
         threshold = float(np.quantile(out_of_fold(pairs, u, v, y, w, len(human), seed, args), 1 - args.rate_factor * human_rate))
-        return head, human_rate, pool, figures(scores_of, threshold, data["dev"], facts_dev)
+        return head, human_rate, pool, figures(scores_of, threshold, data["dev"], facts_dev, suite)
 
     per_seed = []
     for seed in args.seeds:
@@ -244,16 +293,18 @@ def main():
         h, f = fig["human_dev"], fig["facts_dev"]
         print(f"seed {seed}: human dev F1 {h['f1']:.3f} kappa {h['kappa']:.3f} AUC {h['auc']:.3f} selects {h['selection_rate']:.3f}"
               f" | facts dev: fact {f['fact_selected']:.2f} prompt-with-fact {f['prompt_with_a_fact_selected']:.2f}"
-              f" traits {f['irrelevant_trait_selected']:.2f} near {f['near_miss_selected']:.2f} hit@1 {f['hit_at_1']:.2f}", flush=True)
+              f" traits {f['irrelevant_trait_selected']:.2f} near {f['near_miss_selected']:.2f} hit@1 {f['hit_at_1']:.2f}"
+              f" | suite: fact {fig['suite_dev']['fact_selected']:.2f} profile {fig['suite_dev']['profile_selected']:.2f}"
+              f" first {fig['suite_dev']['best_fact_first']:.2f}", flush=True)
     vectors.embed.save()
     summary = {k: {m: [float(np.mean([s[k][m] for s in per_seed])), float(np.std([s[k][m] for s in per_seed]))]
-                   for m in per_seed[0][k] if isinstance(per_seed[0][k][m], float)} for k in ("human_dev", "facts_dev")}
+                   for m in per_seed[0][k] if isinstance(per_seed[0][k][m], float)} for k in ("human_dev", "facts_dev", "suite_dev")}
     print(json.dumps({"mean_std_over_seeds": summary}))
     if args.ship is not None:
         args.human_sources = ["train", "pilot"] + (["dev"] if args.with_dev else []) + [str(p) for p in args.judgments]
         head, human_rate, _, fig = run(args.ship, with_dev=args.with_dev)
         args.human_rate = human_rate
-        shipped = export(head, fig["threshold"], vectors, args, data["dev"], facts_dev, per_seed)
+        shipped = export(head, fig["threshold"], vectors, args, data["dev"], facts_dev, suite, per_seed)
         print(json.dumps({"shipped_int8": shipped}))
     print(f"{time.time() - t0:.0f} s")
 
