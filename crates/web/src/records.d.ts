@@ -428,7 +428,10 @@ export type OutcomeAction = "added" | "merged" | "replaces" | "held-for-review" 
 export type RelatedAttribute = {
   id: string;
   text: string;
-  /** The relation head's probability of the relation acted on (`same` or `updates`). */
+  /**
+   * The relation head's probability of the relation acted on (`same` or `updates`); 1 when the
+   * records' own history links them (a replaced fact said again replaces what had replaced it).
+   */
   score: number;
 };
 
