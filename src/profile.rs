@@ -136,15 +136,20 @@ impl<S: Store, E: Env> Profile<S, E> {
     }
 
     /// Deletes attribute `id` for real. What it had replaced holds again, as after an undo: a
-    /// replacement that is gone must not keep hiding the fact it replaced. Restored first, so a
-    /// failed delete leaves both current rather than neither.
+    /// replacement that is gone must not keep hiding the fact it replaced. When `id` was itself
+    /// replaced, what it replaced stays history of the newer one (Lyon -> Madrid -> Berlin, Madrid
+    /// deleted: Lyon -> Berlin). Relinked first, so a failed delete loses nothing.
     pub async fn remove(&self, id: &str) -> Result<bool> {
         let now = clock_ms(self.env.now_ms());
-        let restored: Vec<Attribute> = (self.store.list().await?.into_iter())
+        let all = self.store.list().await?;
+        let successor = all.iter().find(|a| a.id == id).and_then(|a| a.superseded_by.clone());
+        let restored: Vec<Attribute> = (all.into_iter())
             .filter(|a| a.superseded_by.as_deref() == Some(id))
             .map(|mut a| {
-                a.superseded_by = None;
-                a.superseded_at = None;
+                a.superseded_by = successor.clone();
+                if successor.is_none() {
+                    a.superseded_at = None;
+                }
                 a.touch(now);
                 a
             })

@@ -477,6 +477,19 @@ fn deleting_a_replacement_gives_back_the_fact_it_replaced() {
         assert!(p.remove(&piano.id).await.unwrap());
         assert_eq!(p.get(&lyon.id).await.unwrap(), before);
         assert!(!p.remove(&piano.id).await.unwrap(), "already gone");
+
+        // The middle of a chain deleted: what it replaced stays history, of the newer value.
+        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
+        let madrid = report.stored[0].clone();
+        let report = ingest(&p, &m, "The user relocated to Berlin for work.", "I relocated to Berlin for work").await;
+        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, madrid.id, "{report:#?}");
+        let berlin = report.stored[0].clone();
+        assert!(p.remove(&madrid.id).await.unwrap());
+        let lyon_now = p.get(&lyon.id).await.unwrap();
+        assert_eq!(lyon_now.superseded_by.as_deref(), Some(berlin.id.as_str()), "one place stays current");
+        assert!(lyon_now.superseded_at.is_some());
+        let chain: Vec<String> = p.history(&berlin.id).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(chain, [lyon.id.clone(), berlin.id.clone()]);
     });
 }
 
