@@ -372,9 +372,16 @@ impl<S: Store, E: Env> Profile<S, E> {
                 Some(old) => (revive(old, &new, now), Written::Changed),
                 None => (new.clone(), Written::New),
             };
-            let holder = replacer(past, &stored, &pool);
-            let outcome = match (pool.link(encoder, &new.text, &vector, now)?, holder) {
-                (Link::Same(i, p), _) => {
+            // A replaced fact said again: its own history names the aspect and the value that holds
+            // it now, which it replaces in turn (Lyon, Madrid, back to Lyon) even where the head sees
+            // no relation, so two values of one aspect never stand side by side.
+            let (link, said_again) =
+                match (pool.link(encoder, &new.text, &vector, now)?, replacer(past, &stored, &pool)) {
+                    (Link::None, Some(j)) => (Link::Updates(j, 1.0), true),
+                    (link, _) => (link, false),
+                };
+            let outcome = match link {
+                Link::Same(i, p) => {
                     let r = pool.related(i, p);
                     let free = !stored.iter().any(|s| s.id != r.id && s.normalized() == new.normalized());
                     let accepted = v.verdict == Verdict::Accepted;
@@ -405,43 +412,28 @@ impl<S: Store, E: Env> Profile<S, E> {
                     }
                     Outcome { action: OutcomeAction::Merged, text, id: None, related: Some(r), explanation }
                 }
-                (Link::Updates(i, p), _) if v.verdict == Verdict::Accepted => {
+                Link::Updates(i, p) if v.verdict == Verdict::Accepted => {
                     let r = pool.related(i, p);
                     supersede(pool.change(i), &record.id, now);
-                    let explanation = format!("updated: {:?} -> {:?}", r.text, record.text);
+                    let mut explanation = format!("updated: {:?} -> {:?}", r.text, record.text);
+                    if said_again {
+                        explanation.push_str(" (said again after it was replaced)");
+                    }
                     let id = Some(record.id.clone());
                     Outcome { action: OutcomeAction::Replaces, text, id, related: Some(r), explanation }
                 }
                 // A replacement the head is unsure of, or by a candidate the verifier doubts:
                 // a doubtful fact never retires one the user relies on.
-                (Link::Updates(i, p) | Link::MayUpdate(i, p), _) => {
+                Link::Updates(i, p) | Link::MayUpdate(i, p) => {
                     let r = pool.related(i, p);
                     record.verdict = Verdict::Review;
                     record.may_replace = Some(r.id.clone());
-                    let explanation = format!("held for review: may replace {:?}", r.text);
+                    let again = if said_again { "said again, " } else { "" };
+                    let explanation = format!("held for review: {again}may replace {:?}", r.text);
                     let id = Some(record.id.clone());
                     Outcome { action: OutcomeAction::HeldForReview, text, id, related: Some(r), explanation }
                 }
-                (Link::None, Some(j)) => {
-                    // Its own history names the aspect and the value that holds it now: said again
-                    // later, the old value replaces that one in turn (Lyon, Madrid, back to Lyon),
-                    // so two values of one aspect never stand side by side. A doubtful saying only
-                    // asks (the rule of every replacement).
-                    let r = pool.related(j, 1.0);
-                    let id = Some(record.id.clone());
-                    if v.verdict == Verdict::Accepted {
-                        supersede(pool.change(j), &record.id, now);
-                        let explanation =
-                            format!("updated: {:?} -> {:?} (said again after it was replaced)", r.text, record.text);
-                        Outcome { action: OutcomeAction::Replaces, text, id, related: Some(r), explanation }
-                    } else {
-                        record.verdict = Verdict::Review;
-                        record.may_replace = Some(r.id.clone());
-                        let explanation = format!("held for review: said again, may replace {:?}", r.text);
-                        Outcome { action: OutcomeAction::HeldForReview, text, id, related: Some(r), explanation }
-                    }
-                }
-                (Link::None, None) => {
+                Link::None => {
                     let explanation = match (past, record.verdict) {
                         (Some(_), _) => "current again: said again after it was replaced or expired".to_string(),
                         (None, Verdict::Review) => format!("added for review: {}", v.explanation),
