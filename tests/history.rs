@@ -50,6 +50,16 @@ async fn ingest_all(p: &P, m: &(RelevanceModel, VerifierModel), items: &[(&str, 
     p.ingest(&m.0, &m.1, &conversation, &options, &reply).await.unwrap()
 }
 
+/// The user relocates to `city` for work, which replaces the stored attribute `old`; the new record.
+async fn relocated(p: &P, m: &(RelevanceModel, VerifierModel), city: &str, old: &Attribute) -> Attribute {
+    let report =
+        ingest(p, m, &format!("The user relocated to {city} for work."), &format!("I relocated to {city} for work"))
+            .await;
+    assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
+    assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, old.id, "{report:#?}");
+    report.stored[0].clone()
+}
+
 async fn stored(p: &P, text: &str) -> Attribute {
     let added = p.add(NewAttribute { verdict: Verdict::Accepted, ..NewAttribute::text(text) }).await.unwrap();
     added.attribute
@@ -143,9 +153,7 @@ fn a_fact_said_again_after_it_was_replaced_or_expired_comes_back() {
     block_on(async {
         let p = profile();
         let lyon = stored(&p, "The user lives in Lyon.").await;
-        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
-        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
-        let madrid = report.stored[0].clone();
+        let madrid = relocated(&p, &m, "Madrid", &lyon).await;
         // Back to Lyon, said in a later conversation: the store keeps one record per text, so the old
         // one is current again.
         let report = ingest_all(&p, &m, &[("The user lives in Lyon.", "I live in Lyon")], 1_900_000_000_000.0).await;
@@ -462,9 +470,7 @@ fn deleting_a_replacement_gives_back_the_fact_it_replaced() {
     block_on(async {
         let p = profile();
         let lyon = stored(&p, "The user lives in Lyon.").await;
-        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
-        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
-        let madrid = report.stored[0].clone();
+        let madrid = relocated(&p, &m, "Madrid", &lyon).await;
         assert!(p.remove(&madrid.id).await.unwrap());
         let back = p.get(&lyon.id).await.unwrap();
         assert_eq!((back.superseded_by.as_deref(), back.superseded_at), (None, None), "no dangling replacement");
@@ -479,11 +485,8 @@ fn deleting_a_replacement_gives_back_the_fact_it_replaced() {
         assert!(!p.remove(&piano.id).await.unwrap(), "already gone");
 
         // The middle of a chain deleted: what it replaced stays history, of the newer value.
-        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
-        let madrid = report.stored[0].clone();
-        let report = ingest(&p, &m, "The user relocated to Berlin for work.", "I relocated to Berlin for work").await;
-        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, madrid.id, "{report:#?}");
-        let berlin = report.stored[0].clone();
+        let madrid = relocated(&p, &m, "Madrid", &lyon).await;
+        let berlin = relocated(&p, &m, "Berlin", &madrid).await;
         assert!(p.remove(&madrid.id).await.unwrap());
         let lyon_now = p.get(&lyon.id).await.unwrap();
         assert_eq!(lyon_now.superseded_by.as_deref(), Some(berlin.id.as_str()), "one place stays current");
@@ -499,12 +502,8 @@ fn a_fact_said_again_replaces_the_current_end_of_its_chain() {
     block_on(async {
         let p = profile();
         let lyon = stored(&p, "The user lives in Lyon.").await;
-        let report = ingest(&p, &m, "The user relocated to Madrid for work.", "I relocated to Madrid for work").await;
-        let madrid = report.stored[0].clone();
-        let report = ingest(&p, &m, "The user relocated to Berlin for work.", "I relocated to Berlin for work").await;
-        assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
-        assert_eq!(report.outcomes[0].related.as_ref().unwrap().id, madrid.id, "{report:#?}");
-        let berlin = report.stored[0].clone();
+        let madrid = relocated(&p, &m, "Madrid", &lyon).await;
+        let berlin = relocated(&p, &m, "Berlin", &madrid).await;
         // Lyon was replaced by Madrid, which Berlin replaced since: Berlin holds the aspect now.
         let report = ingest_all(&p, &m, &[("The user lives in Lyon.", "I live in Lyon")], 1_900_000_000_000.0).await;
         assert_eq!(report.outcomes[0].action, OutcomeAction::Replaces, "{report:#?}");
