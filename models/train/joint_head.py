@@ -34,6 +34,7 @@ from export import FIXTURE, HeadOnnx, sha256
 from relevance_head import CachedEmbedder
 from student import DIM, Head
 from study_export import relevance_judgments
+from verifier import auc, class_weights
 
 
 def ort_head(path: Path):
@@ -64,11 +65,6 @@ class Vectors:
             v = np.stack([self.embed(pairs[i][1], common.ATTR_MAX_TOKENS) for i in idx]).astype(np.float32)
             out[idx] = session.run(None, {"prompt": u, "attributes": v})[0]
         return out
-
-
-def class_weights(y):
-    rate = float(np.mean(y))
-    return np.where(y > 0.5, 0.5 / rate, 0.5 / (1 - rate)).astype(np.float32)
 
 
 def teacher_rows(path: Path | None) -> list[tuple[str, str, float]]:
@@ -136,12 +132,6 @@ def torch_scores(head, u, v):
         return torch.sigmoid(head.pair_logits(torch.from_numpy(u), torch.from_numpy(v))).numpy()
 
 
-def auc(scores, labels) -> float:
-    y = np.asarray(labels, bool)
-    ranks = np.asarray(scores).argsort().argsort() + 1
-    return float((ranks[y].sum() - y.sum() * (y.sum() + 1) / 2) / (y.sum() * (~y).sum()))
-
-
 def suite_rows(facts_dev, profiles, dev_users, traits=13, seed=0):
     """The issue's concrete-fact suite, rebuilt from dev: each facts-dev prompt with its facts and
     13 attributes drawn from the dev users' extracted profiles (generic traits of the kind the
@@ -175,7 +165,7 @@ def figures(scores_of, threshold, dev, facts_dev, suite=()) -> dict:
     labels = [r["relevant"] for r in dev]
     m = common.binary_metrics(labels, s >= threshold)
     human = {k: m[k] for k in ("f1", "kappa", "precision", "recall", "selection_rate", "human_rate")}
-    human["auc"] = auc(s, labels)
+    human["auc"] = auc(np.asarray(s), np.asarray(labels, np.float32))
     fs = scores_of([(r["prompt"], r["attribute"]) for r in facts_dev])
     out = {"threshold": threshold, "human_dev": human, "facts_dev": common.facts_metrics(facts_dev, fs, threshold)}
     if suite:
