@@ -476,6 +476,19 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
     assert.equal(failure.code, "E_MODEL");
     assert.match(failure.message, /truncated/);
     assert.equal(corruptServed, 2, "a broken transfer is retried once");
+    // Downloads are cached as they stream: one that fails verification must not stay in the cache.
+    const cached = await page.evaluate(async () => {
+      const { RelevanceModel } = await import("/pkg/discreet.js");
+      await caches.delete("discreet-models");
+      let code = null;
+      try { await RelevanceModel.load("/models/", { cache: true }); } catch (e) { code = e.code; }
+      const keys = await (await caches.open("discreet-models")).keys();
+      return { code, keys: keys.map((r) => new URL(r.url).pathname) };
+    });
+    assert.equal(cached.code, "E_MODEL");
+    assert.equal(corruptServed, 4);
+    assert.ok(cached.keys.some((k) => k.endsWith("relevance-encoder.int8.onnx")), cached.keys.join());
+    assert.ok(!cached.keys.some((k) => k.endsWith("relevance-head.int8.onnx")), `a corrupt head was cached: ${cached.keys.join()}`);
     const bad = await page.evaluate(async () => {
       const { RelevanceModel } = await import("/pkg/discreet.js");
       const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };

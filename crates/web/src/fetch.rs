@@ -72,13 +72,47 @@ async fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> std::result:
     JsFuture::from(promise).await
 }
 
+/// The Cache API's `discreet-models` cache, and the writes one `load` started in it.
+pub struct Cache {
+    cache: JsValue,
+    writes: Vec<Promise>,
+}
+
 /// `caches.open(...)`, or None where the Cache API is missing (e.g. an insecure origin).
-pub async fn open_cache() -> Option<JsValue> {
+pub async fn open_cache() -> Option<Cache> {
     let caches = Reflect::get(&js_sys::global(), &JsValue::from_str("caches")).ok()?;
     if caches.is_undefined() {
         return None;
     }
-    call(&caches, "open", &[&JsValue::from_str(CACHE_NAME)]).await.ok()
+    let cache = call(&caches, "open", &[&JsValue::from_str(CACHE_NAME)]).await.ok()?;
+    Some(Cache { cache, writes: Vec::new() })
+}
+
+impl Cache {
+    /// Starts caching a download from a clone of its response, so the browser writes it while
+    /// it streams in instead of after (a 23 MB put of finished bytes takes ~140 ms in Chromium).
+    fn put_streaming(&self, key: &str, response: &JsValue) -> Option<Promise> {
+        let clone = Reflect::get(response, &"clone".into()).ok()?.dyn_into::<Function>().ok()?.call0(response).ok()?;
+        let put = Reflect::get(&self.cache, &"put".into()).ok()?.dyn_into::<Function>().ok()?;
+        put.call2(&self.cache, &JsValue::from_str(key), &clone).ok()?.dyn_into::<Promise>().ok()
+    }
+
+    /// Drops an entry once its write finished: a download that failed verification is never kept.
+    async fn discard(&self, key: &str, write: Option<Promise>) {
+        if let Some(write) = write {
+            let _ = JsFuture::from(write).await;
+        }
+        let _ = call(&self.cache, "delete", &[&JsValue::from_str(key)]).await;
+    }
+
+    /// Waits for the writes of verified downloads, so `load` resolves with the files cached (a
+    /// reload right after finds them). Caching is best effort: a full quota only costs a
+    /// download next time.
+    pub async fn settle(self) {
+        for write in self.writes {
+            let _ = JsFuture::from(write).await;
+        }
+    }
 }
 
 /// The app's progress callbacks for one `load`: `onProgress` (Discreet's first
@@ -237,7 +271,7 @@ pub async fn fetch_small(source: &Source, name: &str) -> Result<Vec<u8>> {
 pub async fn fetch_file(
     source: &Source,
     entry: &FileEntry,
-    cache: Option<&JsValue>,
+    cache: Option<&mut Cache>,
     progress: &mut Progress,
 ) -> Result<Vec<u8>> {
     let url = match source.locate(&entry.path)? {
@@ -253,7 +287,7 @@ pub async fn fetch_file(
     // The checksum in the key: a new model version never meets an old cached file.
     let key = format!("{url}?sha256={}", entry.sha256);
     progress.start(&entry.path, entry.bytes);
-    if let Some(cache) = cache {
+    if let Some(Cache { cache, .. }) = cache.as_deref() {
         if let Ok(hit) = call(cache, "match", &[&JsValue::from_str(&key)]).await {
             if !hit.is_undefined() {
                 let before = progress.loaded;
@@ -269,15 +303,8 @@ pub async fn fetch_file(
         }
     }
     progress.downloading(&entry.path);
-    let bytes = download(&url, entry, progress).await?;
+    let bytes = download(&url, entry, cache.map(|c| (c, key.as_str())), progress).await?;
     progress.done(&entry.path);
-    if let Some(cache) = cache {
-        let copy = Uint8Array::from(bytes.as_slice());
-        if let Ok(response) = web_sys::Response::new_with_opt_buffer_source(Some(&copy)) {
-            // Caching is best effort: a full quota only costs a download next time.
-            let _ = call(cache, "put", &[&JsValue::from_str(&key), &response]).await;
-        }
-    }
     Ok(bytes)
 }
 
@@ -301,23 +328,41 @@ async fn check(entry: &FileEntry, bytes: &[u8]) -> Result<()> {
 }
 
 /// Downloads and verifies a file; a transfer that breaks off or arrives
-/// corrupt is tried once more before it is reported as `E_MODEL`.
-async fn download(url: &str, entry: &FileEntry, progress: &mut Progress) -> Result<Vec<u8>> {
+/// corrupt is tried once more before it is reported as `E_MODEL`. With a cache, each attempt is
+/// cached as it streams and kept only once verified.
+async fn download(
+    url: &str,
+    entry: &FileEntry,
+    mut cache: Option<(&mut Cache, &str)>,
+    progress: &mut Progress,
+) -> Result<Vec<u8>> {
     let before = progress.loaded;
     let mut last = Error::Model(format!("{url}: not fetched"));
     for _ in 0..2 {
         progress.rewind(before);
+        let mut write = None;
         let attempt = match fetch_response(url).await {
-            Ok(response) => read_body(&response, &entry.path, progress).await.map_err(|e| js_err(url, e)),
+            Ok(response) => {
+                write = cache.as_ref().and_then(|(c, key)| c.put_streaming(key, &response));
+                read_body(&response, &entry.path, progress).await.map_err(|e| js_err(url, e))
+            }
             Err(e) => Err(e),
         };
         let checked = match attempt {
             Ok(bytes) => check(entry, &bytes).await.map(|()| bytes),
             Err(e) => Err(e),
         };
-        match checked {
-            Ok(bytes) => return Ok(bytes),
-            Err(e) => last = e,
+        match (checked, cache.as_mut()) {
+            (Ok(bytes), Some((c, _))) => {
+                c.writes.extend(write);
+                return Ok(bytes);
+            }
+            (Ok(bytes), None) => return Ok(bytes),
+            (Err(e), Some((c, key))) => {
+                c.discard(key, write).await;
+                last = e;
+            }
+            (Err(e), None) => last = e,
         }
     }
     progress.rewind(before);

@@ -114,24 +114,34 @@ impl RelevanceModel {
         let (callbacks, use_cache) = load_options(options.map(Into::into))?;
         let manifest_bytes = fetch::fetch_small(&source, "relevance.json").await?;
         let manifest = Manifest::parse(&manifest_bytes)?;
-        let cache = if use_cache { fetch::open_cache().await } else { None };
+        let mut cache = if use_cache { fetch::open_cache().await } else { None };
         let total: u64 = manifest.files.values().map(|f| f.bytes).sum();
         let mut progress = fetch::Progress::new(callbacks, &manifest.version, total as f64);
-        let mut files = std::collections::BTreeMap::new();
         let sensitive = manifest.sensitive.as_ref().map(|_| "sensitive");
         let relation = manifest.relation.as_ref().map(|_| "relation");
-        for name in ["encoder", "head", "tokenizer"].into_iter().chain(sensitive).chain(relation) {
-            files.insert(name, fetch::fetch_file(&source, manifest.file(name)?, cache.as_ref(), &mut progress).await?);
+        let names = ["encoder", "head", "tokenizer"].into_iter().chain(sensitive).chain(relation);
+        let built = async {
+            let mut files = std::collections::BTreeMap::new();
+            for name in names {
+                let entry = manifest.file(name)?;
+                files.insert(name, fetch::fetch_file(&source, entry, cache.as_mut(), &mut progress).await?);
+            }
+            // fetch_file checked every file against the manifest, and fetched each one it names.
+            CoreModel::from_checked_bytes(ModelFiles {
+                manifest: &manifest_bytes,
+                encoder: &files["encoder"],
+                head: &files["head"],
+                tokenizer: &files["tokenizer"],
+                sensitive: files.get("sensitive").map(Vec::as_slice),
+                relation: files.get("relation").map(Vec::as_slice),
+            })
         }
-        // fetch_file checked every file against the manifest, and fetched each one it names.
-        let inner = CoreModel::from_checked_bytes(ModelFiles {
-            manifest: &manifest_bytes,
-            encoder: &files["encoder"],
-            head: &files["head"],
-            tokenizer: &files["tokenizer"],
-            sensitive: files.get("sensitive").map(Vec::as_slice),
-            relation: files.get("relation").map(Vec::as_slice),
-        })?;
+        .await;
+        // Verified files stay cached even when another one failed: a retry downloads only that one.
+        if let Some(cache) = cache {
+            cache.settle().await;
+        }
+        let inner = built?;
         progress.ready("relevance");
         Ok(RelevanceModel { inner: Rc::new(inner) })
     }

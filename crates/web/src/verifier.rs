@@ -69,10 +69,13 @@ impl VerifierModel {
                 let manifest_bytes = fetch::fetch_small(&source, "verifier.json").await?;
                 let manifest = VerifierManifest::parse(&manifest_bytes)?;
                 let entry = manifest.head()?.clone();
-                let cache = if use_cache { fetch::open_cache().await } else { None };
+                let mut cache = if use_cache { fetch::open_cache().await } else { None };
                 let mut progress = fetch::Progress::new(callbacks, &manifest.version, entry.bytes as f64);
-                let head = fetch::fetch_file(&source, &entry, cache.as_ref(), &mut progress).await?;
+                let head = fetch::fetch_file(&source, &entry, cache.as_mut(), &mut progress).await?;
                 let model = CoreVerifier::from_bytes(&manifest_bytes, &head, &encoder)?;
+                if let Some(cache) = cache {
+                    cache.settle().await;
+                }
                 progress.ready("verifier");
                 Ok::<_, Error>(VerifierModel { parts: VerifierParts { encoder, model: Rc::new(model) } })
             };
