@@ -1,7 +1,8 @@
 //! A user's profile: the operations the SDK offers over any `Store`, with the
 //! rules (validation, dedupe, atomic import) in one place for every backend.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -21,6 +22,10 @@ use crate::vector_cache;
 pub struct Profile<S, E> {
     pub(crate) store: S,
     pub(crate) env: E,
+    /// Texts the sensitive head found in no category, under one model version. A text it found
+    /// in none stays untagged, so without this every select would run the head over the whole
+    /// profile again (15-19 ms at 10,000 attributes) for the same answer.
+    untagged: Mutex<(String, HashSet<String>)>,
 }
 
 /// What can be offered for a prompt: attributes with their vectors, and those the model half of
@@ -68,7 +73,7 @@ pub struct Composed<P = Payload> {
 
 impl<S: Store, E: Env> Profile<S, E> {
     pub fn new(store: S, env: E) -> Self {
-        Profile { store, env }
+        Profile { store, env, untagged: Mutex::default() }
     }
 
     pub fn store(&self) -> &S {
@@ -261,10 +266,24 @@ impl<S: Store, E: Env> Profile<S, E> {
         vectors: Vec<Vec<f32>>,
         allowed: &[Sensitivity],
     ) -> Result<Candidates<'a>> {
-        let untagged: Vec<usize> =
-            (0..eligible.len()).filter(|&i| eligible[i].sensitivity == Sensitivity::None).collect();
+        let untagged: Vec<usize> = {
+            let mut memo = self.untagged.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if memo.0 != model.version() {
+                *memo = (model.version().to_string(), HashSet::new());
+            }
+            (0..eligible.len())
+                .filter(|&i| eligible[i].sensitivity == Sensitivity::None && !memo.1.contains(&eligible[i].text))
+                .collect()
+        };
         let refs: Vec<&[f32]> = untagged.iter().map(|&i| vectors[i].as_slice()).collect();
         let tags = model.sensitive_categories(&refs)?;
+        {
+            let mut memo = self.untagged.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if memo.0 == model.version() {
+                let none = untagged.iter().zip(&tags).filter(|(_, tag)| **tag == Sensitivity::None);
+                memo.1.extend(none.map(|(&i, _)| eligible[i].text.clone()));
+            }
+        }
         let mut dropped_tag = vec![None; eligible.len()];
         for (&i, tag) in untagged.iter().zip(tags).filter(|(_, tag)| *tag != Sensitivity::None) {
             if !is_allowed(tag, allowed) {
