@@ -16,12 +16,14 @@ mod kernel;
 mod layout;
 mod nn;
 mod pair;
+mod pair_rows;
 mod plan;
 mod proto;
 mod quant;
 mod tensor;
 
 pub use kernel::kernel_agrees_with_reference;
+pub use pair_rows::pair_rows_agree_with_reference;
 pub use plan::Graph;
 pub use tensor::{Data, Tensor};
 
@@ -40,6 +42,16 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A fixed pseudo-random sequence (xorshift32) for the self-checks and tests of the kernels.
+pub(crate) fn xorshift(mut state: u32) -> impl FnMut() -> u32 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        state
+    }
+}
 
 pub(crate) fn bad(msg: impl Into<String>) -> Error {
     Error(msg.into())

@@ -4,6 +4,7 @@
 //! same range, the same rounding, and integer sums split at block edges (`fuse.rs` finds the pattern).
 //! Why it matters: `select` over 10,000 attributes is one such run of 10,000 rows.
 
+use super::pair_rows::{quantize_row, widen_range, Range};
 use super::quant::{finite_range, quantization, quantize_into, PackedWeights};
 use super::tensor::{Data, Tensor};
 use super::{bad, Result};
@@ -27,20 +28,6 @@ impl PairWeights {
     }
 }
 
-/// Row `i`'s features in the Concat's order (all x, all y, all x·y, all |x − y|; without x when
-/// `with_x` is false), each computed as the unfused graph's Mul, Sub and Abs compute it.
-fn fill(buf: &mut Vec<f32>, x: &[f32], y: &[f32], d: usize, i: usize, with_x: bool) {
-    let xr = if x.len() == d { x } else { &x[i * d..(i + 1) * d] };
-    let yr = &y[i * d..(i + 1) * d];
-    buf.clear();
-    if with_x {
-        buf.extend_from_slice(xr);
-    }
-    buf.extend_from_slice(yr);
-    buf.extend(xr.iter().zip(yr).map(|(&p, &q)| p * q));
-    buf.extend(xr.iter().zip(yr).map(|(&p, &q)| (p - q).abs()));
-}
-
 /// `[MatMulInteger output, scale, zero point]` for `x` ([1, d] or [N, d]) against `y` ([N, d]).
 pub fn pair_matmul(x: &Tensor, y: &Tensor, w: &PairWeights) -> Result<[Tensor; 3]> {
     let (xv, yv) = (x.as_f32()?, y.as_f32()?);
@@ -52,15 +39,22 @@ pub fn pair_matmul(x: &Tensor, y: &Tensor, w: &PairWeights) -> Result<[Tensor; 3
         return Err(bad(format!("pair features of {:?} and {:?} for weights {} deep", x.shape, y.shape, 4 * d)));
     }
     let n = yv.len() / d;
-    let mut buf = Vec::with_capacity(4 * d);
+    let x_row = |i: usize| if one_row { xv } else { &xv[i * d..(i + 1) * d] };
+    let y_row = |i: usize| &yv[i * d..(i + 1) * d];
     // The range over every feature: a one-row x's own values once, the rest row by row.
-    let (mut min, mut max) = if one_row { finite_range(xv)? } else { (0.0, 0.0) };
+    let mut range =
+        if one_row { finite_range(xv).map(|(min, max)| Range { min, max, finite: true })? } else { Range::default() };
     for i in 0..n {
-        fill(&mut buf, xv, yv, d, i, !one_row);
-        let (lo, hi) = finite_range(&buf)?;
-        min = if lo < min { lo } else { min };
-        max = if hi > max { hi } else { max };
+        if !one_row {
+            let (lo, hi) = finite_range(x_row(i))?;
+            range = Range { min: range.min.min(lo), max: range.max.max(hi), finite: range.finite };
+        }
+        range = widen_range(x_row(i), y_row(i), range);
     }
+    if !range.finite {
+        return Err(bad("DynamicQuantizeLinear of a non-finite value"));
+    }
+    let (min, max) = (range.min, range.max);
     let (scale, zp) = quantization(min, max);
     let cols = w.all.n();
     // With one x row, its u8 values and their products are the same in every row: computed once.
@@ -80,10 +74,12 @@ pub fn pair_matmul(x: &Tensor, y: &Tensor, w: &PairWeights) -> Result<[Tensor; 3
     for start in (0..n).step_by(BLOCK) {
         let m = BLOCK.min(n - start);
         for r in 0..m {
-            fill(&mut buf, xv, yv, d, start + r, !one_row);
-            let row = &mut rows[r * kp..r * kp + buf.len()];
-            quantize_into(&buf, scale, zp, row);
-            sums[r] = row.iter().map(|&v| i32::from(v)).sum();
+            let (x, y) = (x_row(start + r), y_row(start + r));
+            let row = &mut rows[r * kp..(r + 1) * kp];
+            let (x_part, rest) = row.split_at_mut(if one_row { 0 } else { d });
+            quantize_into(&x[..x_part.len()], scale, zp, x_part);
+            let x_sum: i32 = x_part.iter().map(|&v| i32::from(v)).sum();
+            sums[r] = x_sum + quantize_row(x, y, scale, zp, rest);
         }
         let block = &mut out[start * cols..(start + m) * cols];
         weights.dots(&rows[..m * kp], m, block);
@@ -112,13 +108,8 @@ mod tests {
     /// row counts around the block size, and a zero point on the weights.
     #[test]
     fn fused_pair_layer_equals_the_unfused_graph() {
-        let mut state = 0x9e37_79b9u32;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            (state % 2001) as f32 / 1000.0 - 1.0
-        };
+        let mut bits = crate::xorshift(0x9e37_79b9);
+        let mut next = move || (bits() % 2001) as f32 / 1000.0 - 1.0;
         for (d, n, cols, x_rows) in [(6, 3, 5, 1), (6, 3, 5, 3), (8, 65, 7, 1), (8, 130, 3, 130), (5, 64, 4, 1)] {
             let x: Vec<f32> = (0..x_rows * d).map(|_| next()).collect();
             let y: Vec<f32> = (0..n * d).map(|_| next() * 0.5).collect();

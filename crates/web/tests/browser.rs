@@ -87,6 +87,12 @@ fn the_wasm_int8_kernel_equals_the_reference() {
     discreet::onnx::kernel_agrees_with_reference().unwrap();
 }
 
+/// The simd128 pair-feature rows (range and quantization) equal the scalar definitions.
+#[wasm_bindgen_test]
+fn the_wasm_pair_rows_equal_the_reference() {
+    discreet::onnx::pair_rows_agree_with_reference().unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn every_store_operation_round_trips() {
     let d = open(&unique_name("roundtrip")).await;
