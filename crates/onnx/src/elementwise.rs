@@ -109,6 +109,50 @@ pub fn where_(cond: &Tensor, x: &Tensor, y: &Tensor) -> Result<Tensor> {
     Ok(Tensor { shape: out, data })
 }
 
+/// `arith` into `a`'s own buffer when `a` is f32 and already the output's shape (`b` the same
+/// shape, one value, or a trailing block): the same operation per element in the same order, without
+/// a new tensor. The plan calls it when `a` has no later reader; anything else goes to `arith`.
+pub fn arith_owned(op: Arith, mut a: Tensor, b: &Tensor) -> Result<Tensor> {
+    fn apply(x: &mut [f32], y: &[f32], f: impl Fn(f32, f32) -> f32) {
+        if y.len() == 1 {
+            x.iter_mut().for_each(|p| *p = f(*p, y[0]));
+        } else {
+            for row in x.chunks_exact_mut(y.len()) {
+                row.iter_mut().zip(y).for_each(|(p, &q)| *p = f(*p, q));
+            }
+        }
+    }
+    let fits = |y: &[f32]| {
+        broadcast_shape(&a.shape, &b.shape).is_ok_and(|out| out == a.shape)
+            && (y.len() == 1 || b.shape == a.shape || suffix(&b.shape, &a.shape))
+    };
+    match (&mut a.data, &b.data) {
+        (Data::F32(x), Data::F32(y)) if fits(y) && !y.is_empty() => {
+            match op {
+                Arith::Add => apply(x, y, |p, q| p + q),
+                Arith::Sub => apply(x, y, |p, q| p - q),
+                Arith::Mul => apply(x, y, |p, q| p * q),
+                Arith::Div => apply(x, y, |p, q| p / q),
+            }
+            Ok(a)
+        }
+        _ => arith(op, &a, b),
+    }
+}
+
+/// `unary` into `t`'s own buffer when it is f32 (see `arith_owned`).
+pub fn unary_owned(op: Unary, mut t: Tensor) -> Result<Tensor> {
+    let Data::F32(v) = &mut t.data else { return unary(op, &t) };
+    match op {
+        Unary::Abs => v.iter_mut().for_each(|x| *x = x.abs()),
+        Unary::Relu => v.iter_mut().for_each(|x| *x = x.max(0.0)),
+        Unary::Sigmoid => v.iter_mut().for_each(|x| *x = 1.0 / (1.0 + exp(-*x))),
+        Unary::Erf => v.iter_mut().for_each(|x| *x = erf(*x)),
+        Unary::Sqrt => v.iter_mut().for_each(|x| *x = x.sqrt()),
+    }
+    Ok(t)
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum Unary {
     Abs,

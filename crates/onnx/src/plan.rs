@@ -335,7 +335,29 @@ impl Graph {
             slots[*slot] = Some(t);
         }
         for step in &self.steps {
-            let outs = {
+            // An elementwise step whose first input has no later reader writes into that input.
+            let owned = match step.inputs.first() {
+                Some(Some(Source::Slot(k)))
+                    if matches!(step.op, Op::Arith(_) | Op::Unary(_))
+                        && step.free.contains(k)
+                        && step.inputs.iter().filter(|s| matches!(s, Some(Source::Slot(j)) if j == k)).count() == 1 =>
+                {
+                    slots[*k].take()
+                }
+                _ => None,
+            };
+            let outs = if let Some(first) = owned {
+                let second = match step.inputs.get(1) {
+                    Some(Some(Source::Const(k))) => Some(&self.consts[*k]),
+                    Some(Some(Source::Slot(k))) => slots[*k].as_ref(),
+                    _ => None,
+                };
+                match (&step.op, second) {
+                    (Op::Unary(u), _) => vec![elementwise::unary_owned(*u, first)?],
+                    (Op::Arith(a), Some(b)) => vec![elementwise::arith_owned(*a, first, b)?],
+                    _ => return Err(bad("an elementwise step is missing its second input")),
+                }
+            } else {
                 let ins: Vec<Option<&Tensor>> = step
                     .inputs
                     .iter()
