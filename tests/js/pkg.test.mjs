@@ -117,7 +117,12 @@ test("init() picks the relaxed-SIMD build in Chromium; the simd128 build scores 
         const glue = await import("/pkg/discreet.js");
         await (f ? glue.default({ module_or_path: `/pkg/${f}` }) : glue.default());
         const model = await glue.RelevanceModel.load("/models/", { cache: false });
-        return { file: glue.wasmFile(), score: model.scoreTexts("Plan my dinners.", ["The user is vegetarian."])[0] };
+        // A long prompt and several attributes: every tile shape and remainder of the kernels.
+        const long = Array(12).fill("please suggest three quick vegetarian dinners i could cook tonight").join(" ");
+        const attributes = ["The user is vegetarian.", "The user keeps kosher.", "The user has a two-year-old daughter.",
+          "The user prefers concise answers.", "The user lives in Lisbon and commutes by bike every day."];
+        return { file: glue.wasmFile(), score: model.scoreTexts("Plan my dinners.", ["The user is vegetarian."])[0],
+          scores: [...model.scoreTexts("Plan my dinners.", attributes), ...model.scoreTexts(long, attributes)] };
       }, file);
     });
     return result;
@@ -125,9 +130,10 @@ test("init() picks the relaxed-SIMD build in Chromium; the simd128 build scores 
   const relaxed = await score(null);
   const plain = await score("discreet_bg.wasm");
   assert.equal(relaxed.file, "discreet_relaxed_bg.wasm");
-  // Both int8 kernels are exact integer arithmetic (the relaxed one keeps its
-  // second operand below 128), so the builds agree to the last bit.
+  // Both int8 kernels are exact integer arithmetic (the relaxed one keeps its second operand
+  // below 128 unless the CPU's dot product is exact beyond it), so the builds agree to the last bit.
   assert.equal(relaxed.score, plain.score);
+  assert.deepEqual(relaxed.scores, plain.scores);
 });
 
 test("the shipped package works in Chromium and data survives a page reload", () =>
