@@ -16,15 +16,15 @@ mod kernel;
 mod layout;
 mod nn;
 mod pair;
-mod pair_rows;
 mod plan;
 mod proto;
 mod quant;
+mod rows;
 mod tensor;
 
 pub use kernel::kernel_agrees_with_reference;
-pub use pair_rows::pair_rows_agree_with_reference;
 pub use plan::Graph;
+pub use rows::rows_agree_with_reference;
 pub use tensor::{Data, Tensor};
 
 /// Why a graph cannot be loaded or run: a file outside what the runtime implements, or inputs

@@ -4,8 +4,8 @@
 //! same range, the same rounding, and integer sums split at block edges (`fuse.rs` finds the pattern).
 //! Why it matters: `select` over 10,000 attributes is one such run of 10,000 rows.
 
-use super::pair_rows::{quantize_row, widen_range, Range};
 use super::quant::{finite_range, quantization, quantize_into, PackedWeights};
+use super::rows::{quantize_pair_row, quantize_slice, widen_range, Range};
 use super::tensor::{Data, Tensor};
 use super::{bad, Result};
 
@@ -77,9 +77,8 @@ pub fn pair_matmul(x: &Tensor, y: &Tensor, w: &PairWeights) -> Result<[Tensor; 3
             let (x, y) = (x_row(start + r), y_row(start + r));
             let row = &mut rows[r * kp..(r + 1) * kp];
             let (x_part, rest) = row.split_at_mut(if one_row { 0 } else { d });
-            quantize_into(&x[..x_part.len()], scale, zp, x_part);
-            let x_sum: i32 = x_part.iter().map(|&v| i32::from(v)).sum();
-            sums[r] = x_sum + quantize_row(x, y, scale, zp, rest);
+            let x_sum = quantize_slice(&x[..x_part.len()], scale, zp, x_part);
+            sums[r] = x_sum + quantize_pair_row(x, y, scale, zp, rest);
         }
         let block = &mut out[start * cols..(start + m) * cols];
         weights.dots(&rows[..m * kp], m, block);

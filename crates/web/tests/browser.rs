@@ -87,10 +87,10 @@ fn the_wasm_int8_kernel_equals_the_reference() {
     discreet::onnx::kernel_agrees_with_reference().unwrap();
 }
 
-/// The simd128 pair-feature rows (range and quantization) equal the scalar definitions.
+/// The simd128 quantization of rows and pair features (range and u8 values) equals the scalar definitions.
 #[wasm_bindgen_test]
-fn the_wasm_pair_rows_equal_the_reference() {
-    discreet::onnx::pair_rows_agree_with_reference().unwrap();
+fn the_wasm_row_quantization_equals_the_reference() {
+    discreet::onnx::rows_agree_with_reference().unwrap();
 }
 
 #[wasm_bindgen_test]
