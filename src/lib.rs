@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod judgments;
 pub mod model;
 pub use discreet_onnx as onnx;
+pub mod prepare;
 pub mod profile;
 pub mod relate;
 pub mod review;

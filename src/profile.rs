@@ -224,13 +224,8 @@ impl<S: Store, E: Env> Profile<S, E> {
         options: SelectOptions,
         include_review: bool,
     ) -> Result<Vec<Selection>> {
-        let all = self.list().await?;
-        let now = clock_ms(self.env.now_ms());
-        let allowed = self.store.settings().await?.allowed_sensitive;
-        let eligible: Vec<&Attribute> = all
-            .iter()
-            .filter(|a| a.is_current(now) && a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed))
-            .collect();
+        let (all, allowed) = self.offerable(include_review).await?;
+        let eligible: Vec<&Attribute> = all.iter().collect();
         let candidates = self.candidates(model, eligible, &allowed).await?;
         let refs: Vec<&[f32]> = candidates.vectors.iter().map(Vec::as_slice).collect();
         let picked = Selector::new(model).select(prompt, &refs, options)?;
@@ -238,6 +233,17 @@ impl<S: Store, E: Env> Profile<S, E> {
             .into_iter()
             .map(|s| Selection { attribute: candidates.attributes[s.index].clone(), score: s.score })
             .collect())
+    }
+
+    /// What `select` may offer before sensitive tagging by the model: current attributes, not
+    /// rejected (awaiting review only with `include_review`), in a category the user allows;
+    /// with the allowed categories.
+    pub(crate) async fn offerable(&self, include_review: bool) -> Result<(Vec<Attribute>, Vec<Sensitivity>)> {
+        let now = clock_ms(self.env.now_ms());
+        let allowed = self.store.settings().await?.allowed_sensitive;
+        let mut all = self.list().await?;
+        all.retain(|a| a.is_current(now) && a.verdict.is_usable(include_review) && is_allowed(a.sensitivity, &allowed));
+        Ok((all, allowed))
     }
 
     /// The eligible attributes with their vectors (from the cache, missing or stale ones computed

@@ -50,6 +50,13 @@ pub fn resolve(
     Ok((vectors, fresh))
 }
 
+/// The attributes among `attributes` with no vector in `cached` for this model version and text.
+pub fn missing<'a>(attributes: &[&'a Attribute], cached: &[CachedVector], model_version: &str) -> Vec<&'a Attribute> {
+    let fresh: HashMap<&str, &CachedVector> =
+        cached.iter().filter(|c| c.model == model_version).map(|c| (c.id.as_str(), c)).collect();
+    attributes.iter().copied().filter(|a| fresh.get(a.id.as_str()).is_none_or(|c| c.text != a.text)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +81,11 @@ mod tests {
         assert_eq!(vectors, vec![vec![1.0], vec![2.0], vec![2.0]]);
         assert_eq!(calls, ["The user runs.", "The user sings."], "stale model version and edited text recompute");
         assert_eq!(fresh.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["b", "c"]);
+        let cached = [
+            CachedVector { id: "a".into(), model: "m1".into(), text: "The user cooks.".into(), vector: vec![1.0] },
+            CachedVector { id: "b".into(), model: "m0".into(), text: "The user runs.".into(), vector: vec![9.0] },
+        ];
+        let missing: Vec<&str> = missing(&[&a, &b, &c], &cached, "m1").iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(missing, ["b", "c"], "what resolve would compute");
     }
 }

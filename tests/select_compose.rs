@@ -186,3 +186,45 @@ fn prepare_turn_matches_select_then_compose_and_explains_every_exclusion() {
         assert_eq!(p.disclosures().await.unwrap().len(), n, "a refused turn logs nothing");
     });
 }
+
+/// `prepare_vectors` stores what the first select would compute: split between two workers'
+/// shares, every offerable attribute gets the vector `embed_attribute` gives, progress counts up
+/// to the share's total, and a later select or prepare computes nothing more.
+#[test]
+fn prepared_vectors_are_the_ones_select_would_compute() {
+    use discreet::prepare::{Share, VectorProgress, PREPARE_CHUNK};
+    block_on(async {
+        let model = model();
+        let p = Profile::new(MemoryStore::new(), SystemEnv::default());
+        let n = PREPARE_CHUNK + 9;
+        for i in 0..n {
+            p.add(NewAttribute::text(&format!("The user collects stamp series number {i}."))).await.unwrap();
+        }
+        let mut rejected = NewAttribute::text("The user hates onions.");
+        rejected.verdict = Verdict::Rejected;
+        p.add(rejected).await.unwrap();
+
+        let mut totals = 0;
+        for index in 0..2 {
+            let mut events: Vec<VectorProgress> = Vec::new();
+            let last = p.prepare_vectors(&model, Share { index, of: 2 }, |e| events.push(e)).await.unwrap();
+            assert_eq!(events.first().map(|e| e.done), Some(0));
+            assert_eq!(events.last(), Some(&last));
+            assert_eq!(last.done, last.total);
+            assert!(events.windows(2).all(|w| w[0].done < w[1].done && w[1].done - w[0].done <= PREPARE_CHUNK as u32));
+            totals += last.total;
+        }
+        assert_eq!(totals as usize, n, "the two shares cover every offerable attribute once");
+        let cached = p.store().vectors().await.unwrap();
+        assert_eq!(cached.len(), n, "no vector for the rejected attribute");
+        for v in &cached {
+            assert_eq!(v.vector, model.embed_attribute(&v.text).unwrap(), "{}", v.text);
+        }
+        let again = p.prepare_vectors(&model, Share::default(), |_| {}).await.unwrap();
+        assert_eq!((again.done, again.total), (0, 0), "nothing left to compute");
+        p.select(&model, "Which stamps should I buy?", SelectOptions::default(), false).await.unwrap();
+        assert_eq!(p.store().vectors().await.unwrap(), cached, "select reused every prepared vector");
+        let bad = p.prepare_vectors(&model, Share { index: 2, of: 2 }, |_| {}).await.unwrap_err();
+        assert_eq!(bad.code(), "E_INVALID_INPUT");
+    });
+}

@@ -506,6 +506,58 @@ test("RelevanceModel.load streams with progress, caches verified files, and retr
   }, (path) => requests.push(path));
 });
 
+test("prepareVectors stores what the first select would compute, with progress, on the page or split between workers", () =>
+  inChromium(PACKAGE_PAGE, async (page) => {
+    await packageLoaded(page);
+    const r = await page.evaluate(async () => {
+      const { DiscreetWorker } = await import("/pkg/client.js");
+      const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
+      // More than one chunk (128) of vectors.
+      const texts = Array.from({ length: 200 }, (_, i) => `The user collects stamp series number ${i}.`);
+      const fill = async (d) => { for (const text of texts) await d.add({ text }); };
+      // On the page.
+      const model = await RelevanceModel.load("/models/", { cache: false });
+      const d = await Discreet.open({ user: `prepare-${Date.now()}` });
+      d.useModel(model);
+      await fill(d);
+      const events = [];
+      const last = await d.prepareVectors({ onProgress: (p) => events.push(p) });
+      const again = await d.prepareVectors();
+      const scores = (await d.select("Which stamps should I buy?", { maxAttributes: 3, threshold: 0 })).map((s) => s.score);
+      const codeOf = async (p) => { try { await p; return null; } catch (e) { return e.code; } };
+      const bad = [await codeOf(d.prepareVectors({ share: { index: 2, of: 2 } })), await codeOf(d.prepareVectors({ share: { index: 0 } })),
+        await codeOf(d.prepareVectors({ onProgress: 1 })), await codeOf(d.prepareVectors({ workers: 2 })), await codeOf(d.prepareVectors(5))];
+      await d.clear();
+      d.close();
+      // In a worker, with a helper worker taking half.
+      const w = DiscreetWorker.start();
+      await w.loadModel("/models/", { cache: false });
+      const user = `prepare-worker-${Date.now()}`;
+      const remote = await w.open({ user });
+      for (const text of texts) await remote.add({ text });
+      const workerEvents = [];
+      const split = await remote.prepareVectors({ workers: 2, onProgress: (p) => workerEvents.push(p) });
+      const workerAgain = await remote.prepareVectors({ workers: 2 });
+      const workerScores = (await remote.select("Which stamps should I buy?", { maxAttributes: 3, threshold: 0 })).map((s) => s.score);
+      const workerBad = [await codeOf(remote.prepareVectors({ workers: 0 })), await codeOf(remote.prepareVectors({ share: 1 }))];
+      await remote.clear();
+      w.terminate();
+      return { events, last, again, scores, bad, workerEvents, split, workerAgain, workerScores, workerBad };
+    });
+    assert.deepEqual(r.last, { done: 200, total: 200 });
+    assert.deepEqual(r.events[0], { done: 0, total: 200 });
+    assert.deepEqual(r.events.at(-1), r.last);
+    assert.ok(r.events.length >= 3 && r.events.every((e, i) => i === 0 || e.done > r.events[i - 1].done), "progress grows chunk by chunk");
+    assert.deepEqual(r.again, { done: 0, total: 0 }, "nothing left for select to compute");
+    assert.deepEqual(r.bad, ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
+    assert.deepEqual(r.split, { done: 200, total: 200 }, "the two workers' shares cover the profile");
+    assert.deepEqual(r.workerEvents.at(-1), r.split);
+    assert.ok(r.workerEvents.every((e) => e.total === 200), "progress is reported once both shares know their totals");
+    assert.deepEqual(r.workerAgain, { done: 0, total: 0 });
+    assert.deepEqual(r.workerScores, r.scores, "vectors from the helper worker score as the page's own");
+    assert.deepEqual(r.workerBad, ["E_INVALID_INPUT", "E_INVALID_INPUT"]);
+  }));
+
 test("the worker runs the same API off the main thread; a crashed worker fails calls with E_WORKER, the store intact", () =>
   inChromium(PACKAGE_PAGE, async (page) => {
     await packageLoaded(page);

@@ -6,6 +6,7 @@ use discreet::compose::{ComposeOptions, Message, PayloadFormat, Rendered, Shared
 use discreet::exchange::{ImportMode, ImportReport};
 use discreet::extract::{Candidate, ChatMessage, Role};
 use discreet::ingest::{IngestReport, Outcome, OutcomeAction, RelatedAttribute, Relative};
+use discreet::prepare::{Share, VectorProgress};
 use discreet::profile::{Added, Composed, Selection};
 use discreet::relate::{Probabilities, Related, Relation};
 use discreet::review::{ReviewAction, ReviewDecision, ReviewJudgment, ReviewLabel, Reviewed};
@@ -171,6 +172,8 @@ pub fn records() -> String {
         Reviewed,
         SelectArgs,
         Selection,
+        Share,
+        VectorProgress,
         PayloadFormat,
         SystemRole,
         ComposeOptions,

@@ -1,4 +1,4 @@
-import type { Added, Attribute, ChatMessage, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, IngestOptions, IngestReport, LoadProgress, ProgressInfo,
+import type { VectorProgress, Added, Attribute, ChatMessage, ComposeOptions, Composed, Disclosure, ImportOptions, ImportReport, IngestOptions, IngestReport, LoadProgress, ProgressInfo,
   ModelSource, NewAttribute, OpenOptions, Payload, PayloadFormat, PrivacySettings, Relative, ReviewDecision, ReviewJudgment, Reviewed, SelectOptions, Selection, Sensitivity, Turn,
   TurnOptions } from "./discreet.js";
 
@@ -33,6 +33,10 @@ export interface RemoteDiscreet {
   undoReplacement(id: string): Promise<Attribute>;
   setExpiry(id: string, expiresAt: number | null): Promise<Attribute>;
   related(text: string): Promise<Relative[]>;
+  /** Computes and stores the vectors the first `select` would compute, off the page's thread. With `workers` > 1
+   * (default 1), that many workers share the work, each loading the model again (worth it for thousands of
+   * attributes). `onProgress` gets the sum over all workers. */
+  prepareVectors(options?: { onProgress?: (progress: VectorProgress) => void; workers?: number }): Promise<VectorProgress>;
   close(): Promise<void>;
 }
 

@@ -27,9 +27,13 @@ export class DiscreetWorker {
   #pending = new Map();
   #next = 1;
   #dead = null;
+  // What a helper worker needs to repeat (`prepareVectors` with `workers` > 1): the script and the model load.
+  #url;
+  #model = null;
 
-  constructor(worker) {
+  constructor(worker, url) {
     this.#worker = worker;
+    this.#url = url;
     worker.onmessage = ({ data }) => {
       const call = this.#pending.get(data.id);
       if (!call) return;
@@ -54,7 +58,7 @@ export class DiscreetWorker {
     const worker = url === undefined
       ? new Worker(new URL("./worker.js", import.meta.url), { type: "module" })
       : new Worker(url, { type: "module" });
-    return new DiscreetWorker(worker);
+    return new DiscreetWorker(worker, url ?? new URL("./worker.js", import.meta.url));
   }
 
   #send(op, args, onProgress, progressCallback) {
@@ -68,6 +72,8 @@ export class DiscreetWorker {
 
   /** Loads the relevance model inside the worker (with no `source`, the bundled one); every store opened there uses it. */
   loadModel(source, options = {}) {
+    const { onProgress, progress_callback, ...rest } = options ?? {};
+    this.#model = { source: cloneable(source), options: rest };
     return this.#load("loadModel", source, options);
   }
 
@@ -95,10 +101,49 @@ export class DiscreetWorker {
     const remote = Object.fromEntries(REMOTE_METHODS.map((m) => [m, call(m)]));
     return Object.freeze({
       ...remote,
+      prepareVectors: (prepareOptions) => this.#prepareVectors(handle, options, prepareOptions),
       // The app's chat model runs here, on the page; the worker builds the prompt and stores what the reply yields.
       ingest: (messages, llm, ingestOptions) => ingestThrough(remote, messages, llm, ingestOptions),
       close: () => this.#send("close", [handle]),
     });
+  }
+
+  // `workers` > 1: helper workers load the same model, open the same profile and each compute
+  // one share of the vectors while this worker computes the first; progress is the sum of all.
+  async #prepareVectors(handle, openOptions, options = {}) {
+    const { onProgress, workers = 1, ...rest } = options ?? {};
+    if (onProgress != null && typeof onProgress !== "function") {
+      throw discreetError("options.onProgress must be a function", "E_INVALID_INPUT");
+    }
+    if (!Number.isInteger(workers) || workers < 1 || workers > 16) {
+      throw discreetError("options.workers must be an integer from 1 to 16", "E_INVALID_INPUT");
+    }
+    if (Object.keys(rest).length) throw discreetError(`options: unknown field \`${Object.keys(rest)[0]}\``, "E_INVALID_INPUT");
+    const n = this.#model && this.#url ? workers : 1;
+    const shares = Array.from({ length: n }, () => null);
+    const progress = (index) => (p) => {
+      shares[index] = p;
+      if (shares.every(Boolean)) {
+        quietly(onProgress, { done: shares.reduce((s, q) => s + q.done, 0), total: shares.reduce((s, q) => s + q.total, 0) });
+      }
+    };
+    const run = (client, h, index) => client.#send("prepareVectors", [h, { share: { index, of: n }, onProgress: true }],
+      progress(index));
+    const helpers = Array.from({ length: n - 1 }, () => new DiscreetWorker(new Worker(this.#url, { type: "module" }), this.#url));
+    try {
+      // A helper that fails (no memory for a second model, say) leaves its share to this worker.
+      const results = await Promise.all([run(this, handle, 0), ...helpers.map(async (helper, i) => {
+        await helper.#send("loadModel", [this.#model.source, this.#model.options]);
+        const h = await helper.#send("open", [openOptions]);
+        return run(helper, h, i + 1);
+      }).map((p) => p.catch(() => null))]);
+      for (const [index, result] of results.entries()) {
+        if (!result) results[index] = await run(this, handle, index);
+      }
+      return { done: results.reduce((s, r) => s + r.done, 0), total: results.reduce((s, r) => s + r.total, 0) };
+    } finally {
+      helpers.forEach((helper) => helper.terminate());
+    }
   }
 
   terminate() {

@@ -50,6 +50,13 @@ const ops = {
     if (!METHODS.has(method)) throw Object.assign(new Error(`unknown method ${method}`), { code: "E_INVALID_INPUT" });
     return d[method](...args);
   },
+  // The progress callback cannot cross from the page: each event is posted back instead.
+  async prepareVectors(id, handle, options) {
+    const d = stores.get(handle);
+    if (!d) throw Object.assign(new Error("this store was closed"), { code: "E_CLOSED" });
+    const { onProgress, ...rest } = options ?? {};
+    return d.prepareVectors({ ...rest, ...(onProgress && { onProgress: (progress) => self.postMessage({ id, progress }) }) });
+  },
   async close(handle) {
     stores.get(handle)?.close();
     stores.delete(handle);
@@ -61,7 +68,8 @@ self.onmessage = async ({ data }) => {
   try {
     await ready;
     if (!Object.hasOwn(ops, op)) throw Object.assign(new Error(`unknown operation ${op}`), { code: "E_INVALID_INPUT" });
-    const result = op === "loadModel" || op === "loadVerifier" ? await ops[op](id, ...args) : await ops[op](...args);
+    const withId = op === "loadModel" || op === "loadVerifier" || op === "prepareVectors";
+    const result = withId ? await ops[op](id, ...args) : await ops[op](...args);
     self.postMessage({ id, ok: true, result });
   } catch (e) {
     self.postMessage({ id, ok: false, error: { message: String(e?.message ?? e), code: e?.code ?? "E_WORKER" } });

@@ -22,6 +22,7 @@ use discreet::error::{Error, Result};
 use discreet::exchange::MAX_IMPORT_BYTES;
 use discreet::extract::{extraction_prompt, MAX_REPLY_BYTES};
 use discreet::model::RelevanceModel as CoreModel;
+use discreet::prepare::{Share, VectorProgress};
 use discreet::profile::Profile;
 use discreet::review::ReviewDecision;
 
@@ -140,6 +141,27 @@ impl Discreet {
             let verifier = verifier.ok_or_else(no_verifier)?;
             let (conversation, reply, options, profile) = (conversation?, reply?, options?, profile?);
             profile.ingest(&verifier.encoder, &verifier.model, &conversation, &options, &reply).await
+        }))
+    }
+
+    /// Computes and stores the attribute vectors the first `select` would otherwise compute
+    /// (10,000 attributes: seconds of encoding), calling `options.onProgress({ done, total })`
+    /// after each stored chunk. `options.share` (`{ index, of }`) takes one part of the work, for
+    /// several workers filling one profile (`DiscreetWorker`'s `prepareVectors` does that).
+    /// Resolves to the last progress. Run it in a worker: each chunk blocks the thread it runs on.
+    #[wasm_bindgen(js_name = prepareVectors)]
+    pub fn prepare_vectors(&self, options: Option<PrepareOptionsArg>) -> PromiseVectorProgress {
+        let options = prepare_options(options.map_or(JsValue::UNDEFINED, Into::into));
+        let (profile, model) = (self.profile(), self.model());
+        typed(settle(async move {
+            let ((on_progress, share), model, profile) = (options?, model?, profile?);
+            let report = |p: VectorProgress| {
+                if let (Some(f), Ok(event)) = (&on_progress, args::to_js(&p)) {
+                    // The app's callback threw: the work goes on, as a load does.
+                    let _ = f.call1(&JsValue::NULL, &event);
+                }
+            };
+            profile.prepare_vectors(&model, share, report).await
         }))
     }
 
@@ -350,4 +372,32 @@ impl Discreet {
             profile.store().close();
         }
     }
+}
+
+/// `{ onProgress?, share? }`; anything else is refused.
+fn prepare_options(options: JsValue) -> Result<(Option<js_sys::Function>, Share)> {
+    if options.is_undefined() || options.is_null() {
+        return Ok((None, Share::default()));
+    }
+    if !options.is_object() || js_sys::Array::is_array(&options) {
+        return Err(Error::invalid("options must be an object"));
+    }
+    let get = |k: &str| js_sys::Reflect::get(&options, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    for key in js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !["onProgress", "share"].contains(&key.as_str()) {
+            return Err(Error::invalid(format!("options: unknown field `{key}`, expected `onProgress` or `share`")));
+        }
+    }
+    let on_progress = match get("onProgress") {
+        v if v.is_undefined() || v.is_null() => None,
+        v => Some(
+            v.dyn_into::<js_sys::Function>().map_err(|_| Error::invalid("options.onProgress must be a function"))?,
+        ),
+    };
+    let share = match get("share") {
+        v if v.is_undefined() || v.is_null() => Share::default(),
+        v => args::record::<Share>("options.share", v)?.check()?,
+    };
+    Ok((on_progress, share))
 }

@@ -218,6 +218,21 @@ export type Selection = {
 };
 
 /**
+ * Part `index` of `of` equal parts of the attributes, chosen by a hash of the id, so workers
+ * that list the profile at slightly different moments still split it the same way.
+ */
+export type Share = {
+  index: number;
+  of: number;
+};
+
+/** Where `prepareVectors` is: vectors computed and stored so far, of `total` missing ones in its share. */
+export type VectorProgress = {
+  done: number;
+  total: number;
+};
+
+/**
  * The shape of the chat SDK the payload is for. Every shape carries the same
  * attribute block, and nothing about the user when nothing was selected.
  */

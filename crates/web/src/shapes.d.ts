@@ -116,6 +116,14 @@ export type ProgressInfo =
       totalLoaded: number; totalBytes: number; totalProgress: number }
   | { status: "ready"; task: "relevance" | "verifier"; model: string; totalLoaded: number; totalBytes: number };
 
+/** `prepareVectors`' options. */
+export interface PrepareOptions {
+  /** Called with `{ done: 0, total }` first, then after each stored chunk of vectors. */
+  onProgress?: (progress: VectorProgress) => void;
+  /** Part `index` of `of` (by a hash of the attribute id), for several workers filling one profile. */
+  share?: Share;
+}
+
 export interface LoadOptions {
   /** Discreet's first progress shape: running totals over all files (kept; `progress_callback` has more). */
   onProgress?: (progress: LoadProgress) => void;

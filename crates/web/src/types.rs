@@ -33,6 +33,10 @@ extern "C" {
 
     #[wasm_bindgen(typescript_type = "SelectOptions")]
     pub type SelectOptionsArg;
+    #[wasm_bindgen(typescript_type = "PrepareOptions")]
+    pub type PrepareOptionsArg;
+    #[wasm_bindgen(typescript_type = "Promise<VectorProgress>")]
+    pub type PromiseVectorProgress;
     #[wasm_bindgen(typescript_type = "ComposeOptions")]
     pub type ComposeOptionsArg;
     #[wasm_bindgen(typescript_type = "Selection[]")]

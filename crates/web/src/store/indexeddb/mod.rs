@@ -18,7 +18,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use futures_channel::oneshot;
-use futures_util::future::{select, Either};
+use std::future::IntoFuture;
+
+use futures_util::future::{join_all, select, Either};
 use indexed_db_futures::database::Database;
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
@@ -257,10 +259,17 @@ impl Store for IndexedDbStore {
         let tx = self.attribute_writer(Change::Writes).await?;
         let attributes = tx.object_store(ATTRIBUTES).map_err(map_err)?;
         let store = tx.object_store(VECTORS).map_err(map_err)?;
-        for (r, v) in records.iter().zip(vectors) {
-            if attributes.count().with_query(v.id.as_str()).await.map_err(map_err)? > 0 {
-                store.put(r).serde().map_err(map_err)?.await.map_err(map_err)?;
+        // Every request issued before any is awaited: the transaction runs them in order either
+        // way, and a round trip per request was a tenth of `prepareVectors`' time.
+        let counts = join_all(vectors.iter().map(|v| attributes.count().with_query(v.id.as_str()).into_future())).await;
+        let mut puts = Vec::new();
+        for (r, count) in records.iter().zip(counts) {
+            if count.map_err(map_err)? > 0 {
+                puts.push(store.put(r).serde().map_err(map_err)?.into_future());
             }
+        }
+        for put in join_all(puts).await {
+            put.map_err(map_err)?;
         }
         commit(tx).await
     }
