@@ -49,7 +49,8 @@ export interface WorkerLoadOptions {
 /** Runs Discreet in a Web Worker so inference never blocks the page. Errors are `DiscreetError`s;
  * if the worker dies, pending and later calls reject with code `E_WORKER`. */
 export declare class DiscreetWorker {
-  constructor(worker: Worker);
+  /** `spawn` starts another worker like `worker`: `prepareVectors({ workers })` needs it for its helpers (`start` passes it). */
+  constructor(worker: Worker, spawn?: () => Worker);
   static start(url?: URL | string): DiscreetWorker;
   /** Without `source`, the models bundled with the package. */
   loadModel(source?: ModelSource, options?: WorkerLoadOptions): Promise<{ version: string; threshold: number }>;

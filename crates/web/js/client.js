@@ -27,13 +27,13 @@ export class DiscreetWorker {
   #pending = new Map();
   #next = 1;
   #dead = null;
-  // What a helper worker needs to repeat (`prepareVectors` with `workers` > 1): the script and the model load.
-  #url;
+  // What a helper worker needs to repeat (`prepareVectors` with `workers` > 1): starting one and the model load.
+  #spawn;
   #model = null;
 
-  constructor(worker, url) {
+  constructor(worker, spawn) {
     this.#worker = worker;
-    this.#url = url;
+    this.#spawn = spawn;
     worker.onmessage = ({ data }) => {
       const call = this.#pending.get(data.id);
       if (!call) return;
@@ -55,10 +55,11 @@ export class DiscreetWorker {
   /** Starts the worker that ships beside this file, or the module worker script at `url`. */
   static start(url) {
     // Written out in full: bundlers bundle a worker only for a literal `new Worker(new URL(...), ...)`.
-    const worker = url === undefined
+    // The helpers of `prepareVectors` start the same way, through the same literal.
+    const spawn = () => url === undefined
       ? new Worker(new URL("./worker.js", import.meta.url), { type: "module" })
       : new Worker(url, { type: "module" });
-    return new DiscreetWorker(worker, url ?? new URL("./worker.js", import.meta.url));
+    return new DiscreetWorker(spawn(), spawn);
   }
 
   #send(op, args, onProgress, progressCallback) {
@@ -119,7 +120,7 @@ export class DiscreetWorker {
       throw discreetError("options.workers must be an integer from 1 to 16", "E_INVALID_INPUT");
     }
     if (Object.keys(rest).length) throw discreetError(`options: unknown field \`${Object.keys(rest)[0]}\``, "E_INVALID_INPUT");
-    const n = this.#model && this.#url ? workers : 1;
+    const n = this.#model && this.#spawn ? workers : 1;
     const shares = Array.from({ length: n }, () => null);
     const progress = (index) => (p) => {
       shares[index] = p;
@@ -129,7 +130,7 @@ export class DiscreetWorker {
     };
     const run = (client, h, index) => client.#send("prepareVectors", [h, { share: { index, of: n }, onProgress: true }],
       progress(index));
-    const helpers = Array.from({ length: n - 1 }, () => new DiscreetWorker(new Worker(this.#url, { type: "module" }), this.#url));
+    const helpers = Array.from({ length: n - 1 }, () => new DiscreetWorker(this.#spawn(), this.#spawn));
     try {
       // A helper that fails (no memory for a second model, say) leaves its share to this worker.
       const results = await Promise.all([run(this, handle, 0), ...helpers.map(async (helper, i) => {
