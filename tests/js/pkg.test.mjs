@@ -512,8 +512,8 @@ test("prepareVectors stores what the first select would compute, with progress, 
     const r = await page.evaluate(async () => {
       const { DiscreetWorker } = await import("/pkg/client.js");
       const { Discreet, RelevanceModel } = await import("/pkg/discreet.js");
-      // More than one chunk (128) of vectors.
-      const texts = Array.from({ length: 200 }, (_, i) => `The user collects stamp series number ${i}.`);
+      // More than one chunk (256) of vectors.
+      const texts = Array.from({ length: 300 }, (_, i) => `The user collects stamp series number ${i}.`);
       const fill = async (d) => { for (const text of texts) await d.add({ text }); };
       // On the page.
       const model = await RelevanceModel.load("/models/", { cache: false });
@@ -544,15 +544,15 @@ test("prepareVectors stores what the first select would compute, with progress, 
       w.terminate();
       return { events, last, again, scores, bad, workerEvents, split, workerAgain, workerScores, workerBad };
     });
-    assert.deepEqual(r.last, { done: 200, total: 200 });
-    assert.deepEqual(r.events[0], { done: 0, total: 200 });
+    assert.deepEqual(r.last, { done: 300, total: 300 });
+    assert.deepEqual(r.events[0], { done: 0, total: 300 });
     assert.deepEqual(r.events.at(-1), r.last);
     assert.ok(r.events.length >= 3 && r.events.every((e, i) => i === 0 || e.done > r.events[i - 1].done), "progress grows chunk by chunk");
     assert.deepEqual(r.again, { done: 0, total: 0 }, "nothing left for select to compute");
     assert.deepEqual(r.bad, ["E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT", "E_INVALID_INPUT"]);
-    assert.deepEqual(r.split, { done: 200, total: 200 }, "the two workers' shares cover the profile");
+    assert.deepEqual(r.split, { done: 300, total: 300 }, "the two workers' shares cover the profile");
     assert.deepEqual(r.workerEvents.at(-1), r.split);
-    assert.ok(r.workerEvents.every((e) => e.total === 200), "progress is reported once both shares know their totals");
+    assert.ok(r.workerEvents.every((e) => e.total === 300), "progress is reported once both shares know their totals");
     assert.deepEqual(r.workerAgain, { done: 0, total: 0 });
     assert.deepEqual(r.workerScores, r.scores, "vectors from the helper worker score as the page's own");
     assert.deepEqual(r.workerBad, ["E_INVALID_INPUT", "E_INVALID_INPUT"]);
