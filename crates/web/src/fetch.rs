@@ -220,7 +220,12 @@ impl Progress {
     }
 }
 
-async fn read_body(response: &JsValue, file: &str, progress: &mut Progress) -> std::result::Result<Vec<u8>, JsValue> {
+async fn read_body(
+    response: &JsValue,
+    file: &str,
+    expected: u64,
+    progress: &mut Progress,
+) -> std::result::Result<Vec<u8>, JsValue> {
     let body = Reflect::get(response, &"body".into())?;
     if body.is_null() || body.is_undefined() {
         let buf = call(response, "arrayBuffer", &[]).await?;
@@ -229,16 +234,25 @@ async fn read_body(response: &JsValue, file: &str, progress: &mut Progress) -> s
         return Ok(bytes);
     }
     let reader: JsValue = Reflect::get(&body, &"getReader".into())?.dyn_into::<Function>()?.call0(&body)?;
-    let mut bytes = Vec::new();
+    // The manifest's size up front: growing a 23 MB buffer by doubling copies it again and again.
+    // Only a hint, capped (a wrong manifest is caught by the length check and must not make a
+    // huge allocation), so a failed reserve is fine.
+    const MAX_HINT: u64 = 128 << 20;
+    let mut bytes: Vec<u8> = Vec::new();
+    let _ = bytes.try_reserve_exact(expected.min(MAX_HINT) as usize);
     loop {
         let chunk = call(&reader, "read", &[]).await?;
         if Reflect::get(&chunk, &"done".into())?.is_truthy() {
             break;
         }
         let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.dyn_into()?;
-        let start = bytes.len();
-        bytes.resize(start + value.length() as usize, 0);
-        value.copy_to(&mut bytes[start..]);
+        let (start, len) = (bytes.len(), value.length() as usize);
+        bytes.reserve(len);
+        // SAFETY: `reserve` made room for `len` more bytes, which the copy initializes before `set_len`.
+        unsafe {
+            value.raw_copy_to_ptr(bytes.as_mut_ptr().add(start));
+            bytes.set_len(start + len);
+        }
         progress.advance(file, f64::from(value.length()));
     }
     Ok(bytes)
@@ -262,7 +276,7 @@ pub async fn fetch_small(source: &Source, name: &str) -> Result<Vec<u8>> {
     };
     let response = fetch_response(&url).await?;
     let mut silent = Progress::new(Callbacks::default(), name, 0.0);
-    read_body(&response, name, &mut silent).await.map_err(|e| js_err(&url, e))
+    read_body(&response, name, 0, &mut silent).await.map_err(|e| js_err(&url, e))
 }
 
 /// One model file, from the cache when a verified copy is there, else from
@@ -291,7 +305,7 @@ pub async fn fetch_file(
         if let Ok(hit) = call(cache, "match", &[&JsValue::from_str(&key)]).await {
             if !hit.is_undefined() {
                 let before = progress.loaded;
-                if let Ok(bytes) = read_body(&hit, &entry.path, progress).await {
+                if let Ok(bytes) = read_body(&hit, &entry.path, entry.bytes, progress).await {
                     if check(entry, &bytes).await.is_ok() {
                         progress.done(&entry.path);
                         return Ok(bytes);
@@ -344,7 +358,7 @@ async fn download(
         let attempt = match fetch_response(url).await {
             Ok(response) => {
                 write = cache.as_ref().and_then(|(c, key)| c.put_streaming(key, &response));
-                read_body(&response, &entry.path, progress).await.map_err(|e| js_err(url, e))
+                read_body(&response, &entry.path, entry.bytes, progress).await.map_err(|e| js_err(url, e))
             }
             Err(e) => Err(e),
         };
